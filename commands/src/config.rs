@@ -1,0 +1,243 @@
+//! Config directives: the table of every directive framekv understands, with
+//! its default, its type and whether `CONFIG SET` may change it, and the live
+//! values. `src/config.rs` parses `redis.conf` files and command-line
+//! overrides into this; `CONFIG GET/SET` read and write it.
+
+use std::collections::BTreeMap;
+
+use parking_lot::RwLock;
+
+use crate::glob::glob_match;
+
+/// How a directive's value is validated and normalised.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// `yes` / `no`.
+    Bool,
+    /// A decimal integer within the bounds.
+    Int { min: i64, max: i64 },
+    /// A byte count with an optional unit (`1gb`, `512mb`, `64k`), stored in bytes.
+    Memory,
+    /// One of the listed words (lower-case).
+    Enum(&'static [&'static str]),
+    /// Free text (paths, passwords, addresses).
+    Text,
+}
+
+/// One config directive.
+pub struct Directive {
+    /// The directive's name, lower-case (`maxmemory-policy`).
+    pub name: &'static str,
+    /// Default value, in the form `CONFIG GET` shows.
+    pub default: &'static str,
+    /// Validation.
+    pub kind: Kind,
+    /// Whether `CONFIG SET` may change it at run time.
+    pub mutable: bool,
+    /// One line for `redis.conf.example`.
+    pub doc: &'static str,
+}
+
+const fn d(name: &'static str, default: &'static str, kind: Kind, mutable: bool, doc: &'static str) -> Directive {
+    Directive { name, default, kind, mutable, doc }
+}
+
+const BOOL: Kind = Kind::Bool;
+const MEM: Kind = Kind::Memory;
+const TEXT: Kind = Kind::Text;
+const fn int(min: i64, max: i64) -> Kind {
+    Kind::Int { min, max }
+}
+
+/// Every directive framekv understands. `redis.conf.example` documents each one.
+pub static DIRECTIVES: &[Directive] = &[
+    d("bind", "127.0.0.1", TEXT, false, "Addresses to listen on, space separated."),
+    d("port", "6379", int(0, 65535), false, "TCP port to listen on (0 picks a free port)."),
+    d("protected-mode", "yes", BOOL, true, "Refuse non-loopback clients when no password is set and bind is the default."),
+    d("dir", ".", TEXT, false, "Working directory: the AOF lives here."),
+    d("databases", "16", int(1, 1024), false, "Number of databases selectable with SELECT."),
+    d("logfile", "", TEXT, false, "Log file path; empty logs to stderr."),
+    d("loglevel", "notice", Kind::Enum(&["debug", "verbose", "notice", "warning"]), true, "Log verbosity."),
+    d("timeout", "0", int(0, i32::MAX as i64), true, "Close a client idle for this many seconds (0 = never)."),
+    d("tcp-keepalive", "300", int(0, i32::MAX as i64), true, "TCP keepalive period in seconds (0 = off)."),
+    d("maxclients", "10000", int(1, 1_000_000), true, "Maximum number of connected clients."),
+    d("requirepass", "", TEXT, true, "Password of the default user; empty means no password."),
+    d("proto-max-bulk-len", "536870912", MEM, true, "Largest bulk string a client may send, in bytes."),
+    d("client-query-buffer-limit", "1073741824", MEM, true, "Largest unparsed query buffer per client, in bytes."),
+    d("maxmemory", "0", MEM, true, "Memory limit in bytes (0 = none)."),
+    d(
+        "maxmemory-policy",
+        "noeviction",
+        Kind::Enum(&[
+            "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
+            "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+        ]),
+        true,
+        "What to do when maxmemory is reached.",
+    ),
+    d("maxmemory-samples", "5", int(1, 64), true, "Keys sampled per eviction."),
+    d("hz", "10", int(1, 500), true, "Background task frequency (active expiry cycles per second)."),
+    d("appendonly", "yes", BOOL, true, "Log every write to the append-only file (framekv default: yes)."),
+    d("appendfilename", "appendonly.aof", TEXT, false, "Base name of the AOF files."),
+    d("appenddirname", "appendonlydir", TEXT, false, "Directory under dir holding the AOF files and manifest."),
+    d("appendfsync", "everysec", Kind::Enum(&["always", "everysec", "no"]), true, "When the AOF is fsynced."),
+    d("aof-load-truncated", "yes", BOOL, true, "Load an AOF whose tail is truncated, cutting the tail."),
+    d("auto-aof-rewrite-percentage", "100", int(0, i32::MAX as i64), true, "Rewrite the AOF when it grows by this percentage (0 = never)."),
+    d("auto-aof-rewrite-min-size", "67108864", MEM, true, "Smallest AOF size that triggers an automatic rewrite, in bytes."),
+    d("slowlog-log-slower-than", "10000", int(-1, i64::MAX), true, "Log commands slower than this many microseconds (-1 = never)."),
+    d("slowlog-max-len", "128", int(0, i64::MAX), true, "Entries kept in the slow log."),
+    d("notify-keyspace-events", "", TEXT, true, "Keyspace notification classes (as Redis)."),
+    d("session-default-ttl", "86400", int(0, i64::MAX / 1000), true, "Default SESSION.CREATE TTL in seconds (0 = never expire)."),
+    d("frame-history-max", "50", int(1, 100_000), true, "Versions kept per table; the oldest go first."),
+    d("import-dir", "", TEXT, true, "Directory FRAME.LOAD ... FILE may read from; empty disables FILE loads."),
+    d("export-dir", "", TEXT, true, "Directory FRAME.EXPORT ... FILE may write to; empty disables FILE exports."),
+];
+
+/// The directive named `name` (case-insensitive).
+pub fn directive(name: &str) -> Option<&'static Directive> {
+    DIRECTIVES.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+}
+
+/// Parses a Redis memory value (`100`, `1k`, `1kb`, `5mb`, `2gb`; `k` = 1000,
+/// `kb` = 1024, as Redis's `memtoull`). Returns bytes.
+pub fn parse_memory(text: &str) -> Option<u64> {
+    let lower = text.trim().to_ascii_lowercase();
+    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let mul: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    n.checked_mul(mul)
+}
+
+/// Validates `value` for `directive` and returns its normalised form
+/// (booleans lower-case, memory in bytes). Error: a message naming the problem.
+pub fn normalise(directive: &Directive, value: &str) -> Result<String, String> {
+    match directive.kind {
+        Kind::Bool => match value.to_ascii_lowercase().as_str() {
+            "yes" => Ok("yes".into()),
+            "no" => Ok("no".into()),
+            _ => Err("argument must be 'yes' or 'no'".into()),
+        },
+        Kind::Int { min, max } => {
+            let n: i64 = value.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            if n < min || n > max {
+                return Err(format!("argument must be between {min} and {max} inclusive"));
+            }
+            Ok(n.to_string())
+        }
+        Kind::Memory => parse_memory(value)
+            .map(|n| n.to_string())
+            .ok_or_else(|| "argument must be a memory value".to_string()),
+        Kind::Enum(words) => {
+            let lower = value.to_ascii_lowercase();
+            if words.contains(&lower.as_str()) {
+                Ok(lower)
+            } else {
+                Err("argument(s) must be one of the following: ".to_string() + &words.join(", "))
+            }
+        }
+        Kind::Text => Ok(value.to_string()),
+    }
+}
+
+/// The live configuration: every directive's current value.
+pub struct Config {
+    values: RwLock<BTreeMap<&'static str, String>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            values: RwLock::new(DIRECTIVES.iter().map(|d| (d.name, d.default.to_string())).collect()),
+        }
+    }
+}
+
+impl Config {
+    /// The current value of `name`. Unknown names give an empty string.
+    pub fn get(&self, name: &str) -> String {
+        self.values.read().get(name).cloned().unwrap_or_default()
+    }
+
+    /// The value of an integer or memory directive.
+    pub fn get_i64(&self, name: &str) -> i64 {
+        self.values.read().get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+
+    /// The value of a yes/no directive.
+    pub fn get_bool(&self, name: &str) -> bool {
+        self.values.read().get(name).is_some_and(|v| v == "yes")
+    }
+
+    /// Sets `name` to `value` after validation, ignoring `mutable` (start-up
+    /// path). Error: unknown directive or invalid value, as a message.
+    pub fn set_at_startup(&self, name: &str, value: &str) -> Result<(), String> {
+        let directive = directive(name).ok_or_else(|| format!("unknown directive '{name}'"))?;
+        let value = normalise(directive, value)?;
+        self.values.write().insert(directive.name, value);
+        Ok(())
+    }
+
+    /// Sets `name` at run time (`CONFIG SET`). Error texts match Redis 7's
+    /// `ERR Unknown option or number of arguments for CONFIG SET - 'x'` and
+    /// `ERR CONFIG SET failed (possibly related to argument 'x') - ...`.
+    pub fn set_at_runtime(&self, name: &str, value: &str) -> Result<(), String> {
+        let Some(directive) = directive(name) else {
+            return Err(format!("Unknown option or number of arguments for CONFIG SET - '{name}'"));
+        };
+        if !directive.mutable {
+            return Err(format!(
+                "CONFIG SET failed (possibly related to argument '{}') - can't set immutable config",
+                directive.name
+            ));
+        }
+        let value = normalise(directive, value).map_err(|e| {
+            format!("CONFIG SET failed (possibly related to argument '{}') - {e}", directive.name)
+        })?;
+        self.values.write().insert(directive.name, value);
+        Ok(())
+    }
+
+    /// `(name, value)` for every directive matching the glob `pattern`
+    /// (case-insensitive), sorted by name.
+    pub fn matching(&self, pattern: &[u8]) -> Vec<(&'static str, String)> {
+        self.values
+            .read()
+            .iter()
+            .filter(|(name, _)| glob_match(pattern, name.as_bytes(), true))
+            .map(|(name, value)| (*name, value.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_units_follow_redis_memtoull() {
+        assert_eq!(parse_memory("512mb"), Some(512 * 1024 * 1024));
+        assert_eq!(parse_memory("1k"), Some(1000));
+        assert_eq!(parse_memory("1KB"), Some(1024));
+        assert_eq!(parse_memory("12x"), None);
+    }
+
+    #[test]
+    fn runtime_set_refuses_immutable_and_bad_values() {
+        let c = Config::default();
+        assert!(c.set_at_runtime("port", "1").is_err());
+        assert!(c.set_at_runtime("frame-history-max", "zero").is_err());
+        c.set_at_runtime("FRAME-HISTORY-MAX", "7").unwrap();
+        assert_eq!(c.get_i64("frame-history-max"), 7);
+        assert_eq!(c.matching(b"frame-*").len(), 1);
+    }
+}

@@ -1,0 +1,113 @@
+//! Command dispatch: look-up, arity and permission checks, execution,
+//! statistics, and the one place where errors become error replies.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use crate::ctx::Ctx;
+use crate::error::CommandError;
+use crate::parse::Parse;
+use crate::reply::Reply;
+use crate::table::{CommandSpec, table};
+
+/// Executes one command (`argv[0]` is its name) for the client in `ctx` and
+/// returns its reply. Never panics on any input; every failure is an error
+/// reply.
+pub fn execute(ctx: &mut Ctx, argv: Vec<Bytes>) -> Reply {
+    ctx.server.stats.total_commands_processed.fetch_add(1, Relaxed);
+    let reply = match resolve(&argv) {
+        Ok(spec) => run(ctx, spec, argv),
+        Err(e) => Reply::Error(e.0),
+    };
+    if reply.is_error() {
+        ctx.server.stats.total_error_replies.fetch_add(1, Relaxed);
+    }
+    reply
+}
+
+/// Finds the spec for `argv`, descending into subcommands, and checks arity.
+/// Errors match Redis 7's texts for unknown commands and subcommands and for
+/// wrong arity.
+pub fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
+    let Some(name) = argv.first() else {
+        return Err(CommandError::err("empty command"));
+    };
+    let name_text = String::from_utf8_lossy(name);
+    let Some(spec) = table().get(&name_text) else {
+        return Err(unknown_command(&name_text, &argv[1..]));
+    };
+    if spec.subcommands.is_empty() {
+        if !spec.arity_ok(argv.len()) {
+            spec.stats.rejected_calls.fetch_add(1, Relaxed);
+            return Err(CommandError::wrong_arity(spec.name));
+        }
+        return Ok(spec);
+    }
+    let Some(sub) = argv.get(1) else {
+        return Err(CommandError::wrong_arity(spec.name));
+    };
+    let full = format!("{}|{}", spec.name, String::from_utf8_lossy(sub).to_ascii_lowercase());
+    let Some(sub_spec) = spec.subcommands.iter().find(|s| s.name == full) else {
+        return Err(CommandError::err(format!(
+            "unknown subcommand '{}'. Try {} HELP.",
+            truncate(&String::from_utf8_lossy(sub), 128),
+            spec.name.to_ascii_uppercase()
+        )));
+    };
+    if !sub_spec.arity_ok(argv.len()) {
+        sub_spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        return Err(CommandError::wrong_arity(sub_spec.name));
+    }
+    Ok(sub_spec)
+}
+
+fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
+    if !ctx.client.authenticated && !spec.has_flag("no_auth") {
+        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        return Reply::Error("NOAUTH Authentication required.".into());
+    }
+    {
+        let mut info = ctx.client.handle.info.lock();
+        info.last_cmd.clear();
+        info.last_cmd.push_str(spec.name);
+        info.last_interaction = Instant::now();
+    }
+    let Some(handler) = spec.handler else {
+        return Reply::Error(CommandError::wrong_arity(spec.name).0);
+    };
+    let mut parse = Parse::new(argv);
+    if spec.name.contains('|') {
+        // The subcommand name was matched by `resolve`; handlers start after it.
+        parse.try_next();
+    }
+    let started = Instant::now();
+    let result = handler(ctx, &mut parse);
+    spec.stats.calls.fetch_add(1, Relaxed);
+    spec.stats.usec.fetch_add(started.elapsed().as_micros() as u64, Relaxed);
+    match result {
+        Ok(reply) => reply,
+        Err(e) => {
+            spec.stats.failed_calls.fetch_add(1, Relaxed);
+            Reply::Error(e.0)
+        }
+    }
+}
+
+/// Redis 7's `ERR unknown command 'x', with args beginning with: 'a' 'b' `.
+fn unknown_command(name: &str, args: &[Bytes]) -> CommandError {
+    let mut text = format!("unknown command '{}', with args beginning with: ", truncate(name, 128));
+    for arg in args {
+        let arg = String::from_utf8_lossy(arg);
+        if text.len() + arg.len() > 128 + 60 {
+            break;
+        }
+        text.push_str(&format!("'{}' ", truncate(&arg, 128)));
+    }
+    CommandError::err(text)
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}

@@ -1,0 +1,16 @@
+//! Every command family's registrations, gathered for [`crate::table`].
+
+use crate::table::CommandSpec;
+
+/// All top-level commands of every family.
+pub fn all_commands() -> Vec<CommandSpec> {
+    let mut all = Vec::new();
+    all.extend(crate::connection::commands());
+    all.extend(crate::server_cmds::commands());
+    all.extend(crate::introspection::commands());
+    all.extend(crate::string::commands());
+    all.extend(crate::keys::commands());
+    all.extend(crate::session::commands());
+    all.extend(crate::frame::commands());
+    all
+}

@@ -1,0 +1,1 @@
+//! Frame ops (under construction).

@@ -1,0 +1,237 @@
+//! One database: keys, values and expiry deadlines.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+use indexmap::IndexMap;
+
+use super::value::Value;
+use crate::error::{CommandError, Result};
+
+/// A key's slot: its value, its absolute expiry (ms since the Unix epoch) and
+/// the last time it was accessed (ms, for `OBJECT IDLETIME` and LRU eviction).
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Absolute expiry in ms since the epoch, or `None` for no TTL.
+    pub expire_at: Option<i64>,
+    /// Last access, ms since the epoch.
+    pub last_access_ms: i64,
+}
+
+/// One database. Keys live in an insertion-ordered hash map so that `SCAN`
+/// can use positions as cursors and `RANDOMKEY` is O(1); deadlines live in
+/// an ordered set so the active expiry cycle finds expired keys without
+/// scanning.
+#[derive(Default)]
+pub struct Db {
+    entries: IndexMap<Bytes, Entry>,
+    deadlines: BTreeSet<(i64, Bytes)>,
+    /// Keys removed because they expired (lazily or actively) since start.
+    pub expired_keys: u64,
+    /// Sessions among `expired_keys` (`INFO sessions` `sessions_expired`).
+    pub expired_sessions: u64,
+    /// Successful / failed key look-ups by read commands (`INFO stats`).
+    pub hits: u64,
+    /// See `hits`.
+    pub misses: u64,
+}
+
+impl Db {
+    /// Number of keys, including expired ones not yet reclaimed (as Redis's
+    /// `DBSIZE`).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the database has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of keys with a TTL (`INFO keyspace` `expires=`).
+    pub fn expires_count(&self) -> usize {
+        self.deadlines.len()
+    }
+
+    /// Removes `key` if its deadline has passed. Returns true when it did.
+    fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
+        let expired = matches!(self.entries.get(key), Some(e) if e.expire_at.is_some_and(|at| at <= now_ms));
+        if expired {
+            if let Some(entry) = self.remove(key) {
+                self.count_expired(&entry.value);
+            }
+        }
+        expired
+    }
+
+    fn count_expired(&mut self, value: &Value) {
+        self.expired_keys += 1;
+        if matches!(value, Value::Session(_)) {
+            self.expired_sessions += 1;
+        }
+    }
+
+    /// The live entry for `key`, updating its access time; expired keys are
+    /// removed first and reported missing.
+    pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now_ms);
+        let entry = self.entries.get_mut(key)?;
+        entry.last_access_ms = now_ms;
+        Some(entry)
+    }
+
+    /// The live entry for `key` without touching its access time (`OBJECT IDLETIME`, `TTL`).
+    pub fn peek(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
+        self.expire_if_needed(key, now_ms);
+        self.entries.get(key)
+    }
+
+    /// True when `key` exists and has not expired.
+    pub fn contains(&mut self, key: &[u8], now_ms: i64) -> bool {
+        self.peek(key, now_ms).is_some()
+    }
+
+    /// The string at `key`. Error: WRONGTYPE when it holds another type.
+    pub fn get_string(&mut self, key: &[u8], now_ms: i64) -> Result<Option<Bytes>> {
+        match self.get(key, now_ms) {
+            None => Ok(None),
+            Some(Entry { value: Value::String(s), .. }) => Ok(Some(s.clone())),
+            Some(_) => Err(CommandError::wrong_type()),
+        }
+    }
+
+    /// Stores `value` at `key` with expiry `expire_at`, replacing any old value
+    /// and its TTL. Returns the old entry, if there was one.
+    pub fn insert(&mut self, key: Bytes, value: Value, expire_at: Option<i64>, now_ms: i64) -> Option<Entry> {
+        let old = self.remove(&key);
+        if let Some(at) = expire_at {
+            self.deadlines.insert((at, key.clone()));
+        }
+        self.entries.insert(key, Entry { value, expire_at, last_access_ms: now_ms });
+        old
+    }
+
+    /// Replaces the value at an existing `key`, keeping its TTL (`SET ... KEEPTTL`,
+    /// `APPEND`, `INCR`); inserts it without TTL when absent.
+    pub fn set_keep_ttl(&mut self, key: Bytes, value: Value, now_ms: i64) {
+        match self.get(&key, now_ms) {
+            Some(entry) => entry.value = value,
+            None => {
+                self.insert(key, value, None, now_ms);
+            }
+        }
+    }
+
+    /// Removes `key` whether or not it expired. Returns its entry.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let (key, entry) = self.entries.swap_remove_entry(key)?;
+        if let Some(at) = entry.expire_at {
+            self.deadlines.remove(&(at, key));
+        }
+        Some(entry)
+    }
+
+    /// Sets or clears the expiry of an existing live `key`. Returns false when
+    /// the key does not exist.
+    pub fn set_expire(&mut self, key: &[u8], expire_at: Option<i64>, now_ms: i64) -> bool {
+        self.expire_if_needed(key, now_ms);
+        let Some((_, stored_key, entry)) = self.entries.get_full_mut(key) else {
+            return false;
+        };
+        let stored_key = stored_key.clone();
+        if let Some(old) = entry.expire_at {
+            self.deadlines.remove(&(old, stored_key.clone()));
+        }
+        entry.expire_at = expire_at;
+        if let Some(at) = expire_at {
+            self.deadlines.insert((at, stored_key));
+        }
+        true
+    }
+
+    /// Removes every key (`FLUSHDB`). Returns the removed values so the caller
+    /// can free large ones off the lock.
+    pub fn clear(&mut self) -> Vec<Value> {
+        self.deadlines.clear();
+        self.entries.drain(..).map(|(_, e)| e.value).collect()
+    }
+
+    /// Removes up to `budget` keys whose deadline is at or before `now_ms`, in
+    /// deadline order. Returns the removed values (to be dropped off the lock)
+    /// and whether more expired keys remain.
+    pub fn active_expire(&mut self, now_ms: i64, budget: usize) -> (Vec<Value>, bool) {
+        let mut freed = Vec::new();
+        while freed.len() < budget {
+            let Some((at, _)) = self.deadlines.first() else {
+                return (freed, false);
+            };
+            if *at > now_ms {
+                return (freed, false);
+            }
+            // first() was Some just above, so pop_first() is too.
+            let (_, key) = self.deadlines.pop_first().expect("non-empty deadline set");
+            if let Some(entry) = self.entries.swap_remove(&key) {
+                self.count_expired(&entry.value);
+                freed.push(entry.value);
+            }
+        }
+        (freed, true)
+    }
+
+    /// The key at position `index` (cursor-based `SCAN`, `RANDOMKEY`).
+    pub fn key_at(&self, index: usize) -> Option<(&Bytes, &Entry)> {
+        self.entries.get_index(index)
+    }
+
+    /// Iterates over all keys and entries, expired ones included (callers filter).
+    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Entry)> {
+        self.entries.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::String(Bytes::from(v.to_string()))
+    }
+
+    #[test]
+    fn expired_keys_are_invisible_and_removed_on_access() {
+        let mut db = Db::default();
+        db.insert(Bytes::from("a"), s("1"), Some(100), 0);
+        assert!(db.contains(b"a", 99));
+        assert!(!db.contains(b"a", 100));
+        assert_eq!(db.len(), 0);
+        assert_eq!(db.expires_count(), 0);
+        assert_eq!(db.expired_keys, 1);
+    }
+
+    #[test]
+    fn active_expire_reclaims_in_deadline_order_within_budget() {
+        let mut db = Db::default();
+        for i in 0..10 {
+            db.insert(Bytes::from(format!("k{i}")), s("v"), Some(i), 0);
+        }
+        db.insert(Bytes::from("live"), s("v"), Some(1_000), 0);
+        let (freed, more) = db.active_expire(50, 4);
+        assert_eq!((freed.len(), more), (4, true));
+        let (freed, more) = db.active_expire(50, 100);
+        assert_eq!((freed.len(), more), (6, false));
+        assert_eq!(db.len(), 1);
+    }
+
+    #[test]
+    fn insert_replaces_ttl_and_set_expire_moves_deadline() {
+        let mut db = Db::default();
+        db.insert(Bytes::from("a"), s("1"), Some(10), 0);
+        db.insert(Bytes::from("a"), s("2"), None, 0);
+        assert_eq!(db.expires_count(), 0);
+        assert!(db.set_expire(b"a", Some(5), 0));
+        assert!(db.set_expire(b"a", Some(50), 0));
+        assert_eq!(db.expires_count(), 1);
+        assert!(db.contains(b"a", 20));
+    }
+}

@@ -1,0 +1,35 @@
+//! framekv's commands: the command table, the keyspace, and every command's
+//! implementation, grouped by family (one file per Redis type, as Redis's
+//! `t_string.c`, `t_hash.c`).
+//!
+//! The server binary decodes RESP, builds a [`ctx::Ctx`] for the calling
+//! client and calls [`dispatch::execute`]; everything after that lives here.
+
+pub mod client;
+pub mod config;
+pub mod ctx;
+pub mod dispatch;
+pub mod error;
+mod families;
+pub mod glob;
+pub mod keyspace;
+pub mod memory;
+pub mod parse;
+pub mod reply;
+pub mod state;
+pub mod table;
+
+pub mod connection;
+pub mod frame;
+pub mod introspection;
+pub mod keys;
+pub mod server_cmds;
+pub mod session;
+pub mod string;
+
+pub use ctx::Ctx;
+pub use error::{CommandError, Result};
+pub use parse::Parse;
+pub use reply::Reply;
+pub use state::Server;
+pub use table::CommandSpec;

@@ -1,0 +1,120 @@
+//! State shared by every connection: the keyspace, the live config, the
+//! client registry, counters, and the shutdown signal.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use tokio::sync::Notify;
+
+use crate::client::ClientRegistry;
+use crate::config::Config;
+use crate::keyspace::Keyspace;
+
+/// The server's shared state. One per process, behind an `Arc`.
+pub struct Server {
+    /// All databases.
+    pub keyspace: Keyspace,
+    /// Live configuration (`CONFIG GET/SET`).
+    pub config: Config,
+    /// Connected clients.
+    pub clients: ClientRegistry,
+    /// Server-wide counters (`INFO stats`).
+    pub stats: Stats,
+    /// Session and frame counters (`INFO sessions`).
+    pub frame_stats: FrameStats,
+    /// When the server started (`uptime_in_seconds`).
+    pub started: Instant,
+    /// 40 hex characters identifying this run (`run_id`).
+    pub run_id: String,
+    /// The config file given on the command line, if any (`config_file`).
+    pub config_file: Option<PathBuf>,
+    /// The port actually bound (differs from `port` when it was 0).
+    pub tcp_port: AtomicU64,
+    shutdown_requested: AtomicBool,
+    shutdown_notify: Notify,
+}
+
+/// Counters for `INFO stats`.
+#[derive(Default)]
+pub struct Stats {
+    /// Connections accepted since start.
+    pub total_connections_received: AtomicU64,
+    /// Commands executed since start.
+    pub total_commands_processed: AtomicU64,
+    /// Connections refused because of `maxclients`.
+    pub rejected_connections: AtomicU64,
+    /// Bytes read from clients.
+    pub total_net_input_bytes: AtomicU64,
+    /// Bytes written to clients.
+    pub total_net_output_bytes: AtomicU64,
+    /// Error replies sent (`total_error_replies`).
+    pub total_error_replies: AtomicU64,
+}
+
+/// Counters for `INFO sessions`.
+#[derive(Default)]
+pub struct FrameStats {
+    /// Successful `FRAME.APPLY` calls.
+    pub ops_applied: AtomicU64,
+    /// Successful `FRAME.UNDO` calls.
+    pub undos: AtomicU64,
+    /// Successful `FRAME.REDO` calls.
+    pub redos: AtomicU64,
+    /// Sessions removed because their TTL ran out.
+    pub sessions_expired: AtomicU64,
+    /// Recent `FRAME.APPLY` latencies in microseconds (bounded ring).
+    pub op_latencies_us: parking_lot::Mutex<std::collections::VecDeque<u64>>,
+}
+
+impl FrameStats {
+    /// Records one op's latency, keeping the last 1024.
+    pub fn record_op_latency(&self, us: u64) {
+        let mut ring = self.op_latencies_us.lock();
+        if ring.len() == 1024 {
+            ring.pop_front();
+        }
+        ring.push_back(us);
+    }
+}
+
+impl Server {
+    /// A server with the given configuration (already validated).
+    pub fn new(config: Config, config_file: Option<PathBuf>) -> Server {
+        let databases = config.get_i64("databases").max(1) as usize;
+        let port = config.get_i64("port") as u64;
+        Server {
+            keyspace: Keyspace::new(databases),
+            config,
+            clients: ClientRegistry::default(),
+            stats: Stats::default(),
+            frame_stats: FrameStats::default(),
+            started: Instant::now(),
+            run_id: uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string()[..8],
+            config_file,
+            tcp_port: AtomicU64::new(port),
+            shutdown_requested: AtomicBool::new(false),
+            shutdown_notify: Notify::new(),
+        }
+    }
+
+    /// Asks the server to stop (`SHUTDOWN`, SIGTERM, SIGINT).
+    pub fn request_shutdown(&self) {
+        self.shutdown_requested.store(true, Ordering::SeqCst);
+        self.shutdown_notify.notify_waiters();
+    }
+
+    /// True once a shutdown was requested.
+    pub fn shutdown_requested(&self) -> bool {
+        self.shutdown_requested.load(Ordering::SeqCst)
+    }
+
+    /// Resolves when a shutdown is requested.
+    pub async fn shutdown_signal(&self) {
+        let notified = self.shutdown_notify.notified();
+        if self.shutdown_requested() {
+            return;
+        }
+        notified.await;
+    }
+}

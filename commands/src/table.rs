@@ -1,0 +1,267 @@
+//! The command table: the single source of truth for every command's name,
+//! arity, flags, ACL categories, key positions and documentation.
+//!
+//! `COMMAND INFO/DOCS/COUNT/LIST/GETKEYS`, arity checks, `MULTI` queueing
+//! and AOF propagation all read it. Each family module registers its entries
+//! with a `commands()` function; [`table`] gathers them once.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::ctx::Ctx;
+use crate::error::Result;
+use crate::parse::Parse;
+use crate::reply::Reply;
+
+/// A command implementation: reads its arguments from the cursor, runs, and
+/// returns a reply or an error. Arity has already been checked.
+pub type Handler = fn(&mut Ctx, &mut Parse) -> Result<Reply>;
+
+/// Where a command's keys are, as Redis's legacy `(first, last, step)` triple
+/// (`last` negative counts from the end: -1 is the last argument), or a key
+/// count argument (`EVAL script numkeys key ...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySpec {
+    /// The command takes no keys.
+    None,
+    /// Keys at `first`, `first + step`, ... up to `last` (argv indexes).
+    Range { first: i32, last: i32, step: i32 },
+    /// `argv[numkeys_at]` holds the key count; keys start at `first`.
+    Keynum { numkeys_at: i32, first: i32, step: i32 },
+}
+
+/// One command (or subcommand, named `parent|sub`).
+pub struct CommandSpec {
+    /// Lower-case name; `config|get` for a subcommand.
+    pub name: &'static str,
+    /// Redis arity: exact argument count including the name, or `-n` for at least n.
+    pub arity: i32,
+    /// Redis command flags (`write`, `readonly`, `denyoom`, `fast`, `admin`,
+    /// `noscript`, `loading`, `stale`, `pubsub`, `blocking`, `no_auth`, ...).
+    pub flags: &'static [&'static str],
+    /// ACL categories without the `@` (`string`, `keyspace`, `read`, `write`, ...).
+    pub categories: &'static [&'static str],
+    /// Key positions.
+    pub keys: KeySpec,
+    /// One-line summary for `COMMAND DOCS`.
+    pub summary: &'static str,
+    /// Syntax after the command name, for `COMMAND DOCS` and the README.
+    pub syntax: &'static str,
+    /// Redis version (or framekv version for `SESSION.*`/`FRAME.*`) it appeared in.
+    pub since: &'static str,
+    /// Command group for `COMMAND DOCS` (`string`, `generic`, `server`, `session`, `frame`, ...).
+    pub group: &'static str,
+    /// The implementation; `None` for a container whose subcommands do the work.
+    pub handler: Option<Handler>,
+    /// Subcommands (`CONFIG GET`, `CLIENT LIST`, ...).
+    pub subcommands: Vec<CommandSpec>,
+    /// `INFO commandstats` counters.
+    pub stats: CommandStats,
+}
+
+/// Per-command counters for `INFO commandstats`.
+#[derive(Default)]
+pub struct CommandStats {
+    /// Successful and failed executions.
+    pub calls: AtomicU64,
+    /// Total execution time in microseconds.
+    pub usec: AtomicU64,
+    /// Rejected before execution (arity, auth, OOM).
+    pub rejected_calls: AtomicU64,
+    /// Executed and returned an error.
+    pub failed_calls: AtomicU64,
+}
+
+impl CommandStats {
+    /// Zeroes every counter (`CONFIG RESETSTAT`).
+    pub fn reset(&self) {
+        for c in [&self.calls, &self.usec, &self.rejected_calls, &self.failed_calls] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+impl CommandSpec {
+    /// A command with no flags, categories, keys or docs; the builder methods
+    /// below fill those in.
+    pub fn new(name: &'static str, arity: i32, handler: Handler) -> CommandSpec {
+        CommandSpec {
+            name,
+            arity,
+            flags: &[],
+            categories: &[],
+            keys: KeySpec::None,
+            summary: "",
+            syntax: "",
+            since: "1.0.0",
+            group: "generic",
+            handler: Some(handler),
+            subcommands: Vec::new(),
+            stats: CommandStats::default(),
+        }
+    }
+
+    /// A container command (`CONFIG`, `CLIENT`) dispatching to `subcommands`.
+    pub fn container(name: &'static str, subcommands: Vec<CommandSpec>) -> CommandSpec {
+        CommandSpec {
+            handler: None,
+            subcommands,
+            ..CommandSpec::new(name, -2, |_, _| unreachable!("containers dispatch to subcommands"))
+        }
+    }
+
+    /// Sets the flags.
+    pub fn flags(mut self, flags: &'static [&'static str]) -> Self {
+        self.flags = flags;
+        self
+    }
+
+    /// Sets the ACL categories (without `@`).
+    pub fn categories(mut self, categories: &'static [&'static str]) -> Self {
+        self.categories = categories;
+        self
+    }
+
+    /// Keys at `first..=last` by `step` (Redis's legacy triple).
+    pub fn keys(mut self, first: i32, last: i32, step: i32) -> Self {
+        self.keys = KeySpec::Range { first, last, step };
+        self
+    }
+
+    /// Keys counted by the argument at `numkeys_at`, starting at `first`.
+    pub fn keynum(mut self, numkeys_at: i32, first: i32, step: i32) -> Self {
+        self.keys = KeySpec::Keynum { numkeys_at, first, step };
+        self
+    }
+
+    /// Documentation: group, version, summary and syntax.
+    pub fn doc(
+        mut self,
+        group: &'static str,
+        since: &'static str,
+        summary: &'static str,
+        syntax: &'static str,
+    ) -> Self {
+        self.group = group;
+        self.since = since;
+        self.summary = summary;
+        self.syntax = syntax;
+        self
+    }
+
+    /// True when the command has the flag.
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.contains(&flag)
+    }
+
+    /// True when `argc` (including the name) satisfies the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = self.arity as i64;
+        if arity >= 0 { argc == arity } else { argc >= -arity }
+    }
+
+    /// The argv indexes of the keys in `argv`. Out-of-range positions are
+    /// skipped, so this never panics on short input.
+    pub fn key_positions(&self, argc: usize) -> Vec<usize> {
+        self.key_positions_with(argc, None)
+    }
+
+    /// Like [`CommandSpec::key_positions`], reading the key count for
+    /// [`KeySpec::Keynum`] from `numkeys` (the parsed argument).
+    pub fn key_positions_with(&self, argc: usize, numkeys: Option<i64>) -> Vec<usize> {
+        let argc = argc as i64;
+        match self.keys {
+            KeySpec::None => Vec::new(),
+            KeySpec::Range { first, last, step } => {
+                let last = if last < 0 { argc + last as i64 } else { last as i64 };
+                let step = step.max(1) as i64;
+                (first as i64..=last.min(argc - 1))
+                    .step_by(step as usize)
+                    .filter(|&i| i >= 1)
+                    .map(|i| i as usize)
+                    .collect()
+            }
+            KeySpec::Keynum { first, step, .. } => {
+                let n = numkeys.unwrap_or(0).max(0);
+                (0..n)
+                    .map(|k| first as i64 + k * step.max(1) as i64)
+                    .take_while(|&i| i < argc)
+                    .map(|i| i as usize)
+                    .collect()
+            }
+        }
+    }
+}
+
+/// All commands by lower-case name.
+pub struct CommandTable {
+    by_name: HashMap<&'static str, CommandSpec>,
+}
+
+impl CommandTable {
+    /// The top-level command named `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&CommandSpec> {
+        if let Some(spec) = self.by_name.get(name) {
+            return Some(spec);
+        }
+        self.by_name.get(name.to_ascii_lowercase().as_str())
+    }
+
+    /// Every top-level command, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &CommandSpec> {
+        self.by_name.values()
+    }
+
+    /// Number of top-level commands (`COMMAND COUNT`).
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// Always false: the table has at least `PING`.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+}
+
+/// The command table, built once on first use.
+pub fn table() -> &'static CommandTable {
+    static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
+        let mut by_name = HashMap::new();
+        for spec in crate::families::all_commands() {
+            let previous = by_name.insert(spec.name, spec);
+            // A duplicate registration is a programming error caught by the
+            // table test below, never by user input.
+            assert!(previous.is_none(), "command registered twice");
+        }
+        CommandTable { by_name }
+    });
+    &TABLE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_lower_case_and_documented() {
+        for spec in table().iter() {
+            assert_eq!(spec.name, spec.name.to_ascii_lowercase());
+            assert!(!spec.summary.is_empty(), "{} has no summary", spec.name);
+            for sub in &spec.subcommands {
+                assert!(sub.name.starts_with(&format!("{}|", spec.name)), "{}", sub.name);
+                assert!(!sub.summary.is_empty(), "{} has no summary", sub.name);
+            }
+        }
+    }
+
+    #[test]
+    fn key_positions_follow_the_legacy_triple() {
+        let mset = CommandSpec::new("mset", -3, |_, _| Ok(Reply::ok())).keys(1, -1, 2);
+        assert_eq!(mset.key_positions(5), vec![1, 3]);
+        let get = CommandSpec::new("get", 2, |_, _| Ok(Reply::ok())).keys(1, 1, 1);
+        assert_eq!(get.key_positions(2), vec![1]);
+        assert_eq!(get.key_positions(1), Vec::<usize>::new());
+    }
+}
