@@ -8,6 +8,9 @@ use std::time::Instant;
 
 use parking_lot::Mutex;
 use tokio::sync::Notify;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use crate::reply::Reply;
 
 /// State owned by one connection's task.
 pub struct Client {
@@ -23,8 +26,15 @@ pub struct Client {
     pub authenticated: bool,
     /// Close the connection once the current reply is written (`QUIT`, `CLIENT KILL` of self).
     pub close_after_reply: bool,
+    /// `CLIENT NO-EVICT ON`: eviction skips this client (accepted, no client eviction yet).
+    pub no_evict: bool,
+    /// `CLIENT NO-TOUCH ON`: reads by this client do not update keys' access time.
+    pub no_touch: bool,
     /// The part other connections can see.
     pub handle: Arc<ClientHandle>,
+    /// Out-of-band messages for this client (see [`ClientHandle::push`]); the
+    /// connection task drains it between reads.
+    pub pushes: UnboundedReceiver<Vec<Reply>>,
 }
 
 /// What other connections may read or signal about a client.
@@ -43,6 +53,7 @@ pub struct ClientHandle {
     pub killed: AtomicBool,
     /// Wakes the connection task when it is killed.
     pub kill_notify: Notify,
+    push_tx: UnboundedSender<Vec<Reply>>,
 }
 
 /// The `CLIENT LIST` fields that change over a connection's life.
@@ -66,6 +77,17 @@ pub struct ClientInfo {
     pub user: String,
     /// Bytes waiting in the query buffer.
     pub qbuf: usize,
+    /// Free capacity of the query buffer, bytes (`qbuf-free`).
+    pub qbuf_free: usize,
+    /// Read buffer size, bytes (`rbs`).
+    pub rbs: usize,
+    /// Largest read buffer size seen, bytes (`rbp`).
+    pub rbp: usize,
+    /// The socket's file descriptor (`fd`), -1 when unknown.
+    pub fd: i32,
+    /// True while the connection waits for a deferred (blocking-pool) reply;
+    /// idle `timeout` never closes such a client (as Redis spares blocked clients).
+    pub blocked: bool,
 }
 
 impl ClientHandle {
@@ -78,6 +100,49 @@ impl ClientHandle {
     /// True once [`ClientHandle::kill`] was called.
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::SeqCst)
+    }
+
+    /// Queues an out-of-band message (pub/sub message, invalidation): the
+    /// connection writes it between commands as a RESP3 push (`>n`) or, for
+    /// RESP2 clients, as an array (`*n`). Returns false when the connection
+    /// is already gone.
+    pub fn push(&self, items: Vec<Reply>) -> bool {
+        self.push_tx.send(items).is_ok()
+    }
+
+    /// The client's `CLIENT LIST` / `CLIENT INFO` line, without the trailing
+    /// newline. Field order and names match Redis 7.0, followed by Redis 7.2's
+    /// `lib-name` and `lib-ver` (framekv has `CLIENT SETINFO`).
+    pub fn info_line(&self) -> String {
+        let info = self.info.lock();
+        let now = Instant::now();
+        let age = now.duration_since(self.created).as_secs();
+        let idle = now.duration_since(info.last_interaction).as_secs();
+        let flags = if info.blocked { "b" } else { "N" };
+        // Redis's tot-mem counts the client struct, buffers and argv; ours is
+        // the query buffer plus a fixed per-client overhead.
+        let tot_mem = info.rbs + 1024;
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={flags} db={} \
+             sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 \
+             rbs={} rbp={} obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={} user={} \
+             redir=-1 resp={} lib-name={} lib-ver={}",
+            self.id,
+            self.addr,
+            self.laddr,
+            info.fd,
+            info.name,
+            info.db,
+            info.qbuf,
+            info.qbuf_free,
+            info.rbs,
+            info.rbp,
+            info.last_cmd,
+            info.user,
+            info.resp,
+            info.lib_name,
+            info.lib_ver,
+        )
     }
 }
 
@@ -97,6 +162,7 @@ impl ClientRegistry {
             *next
         };
         let now = Instant::now();
+        let (push_tx, pushes) = unbounded_channel();
         let handle = Arc::new(ClientHandle {
             id,
             addr,
@@ -112,9 +178,15 @@ impl ClientRegistry {
                 resp: 2,
                 user: "default".into(),
                 qbuf: 0,
+                qbuf_free: 0,
+                rbs: 0,
+                rbp: 0,
+                fd: -1,
+                blocked: false,
             }),
             killed: AtomicBool::new(false),
             kill_notify: Notify::new(),
+            push_tx,
         });
         self.clients.lock().insert(id, handle.clone());
         Client {
@@ -124,13 +196,31 @@ impl ClientRegistry {
             user: "default".into(),
             authenticated: true,
             close_after_reply: false,
+            no_evict: false,
+            no_touch: false,
             handle,
+            pushes,
         }
     }
 
     /// Removes a closed connection.
     pub fn disconnect(&self, id: u64) {
         self.clients.lock().remove(&id);
+    }
+
+    /// Closes another client (`CLIENT KILL`, idle `timeout`): removes it from
+    /// the registry at once, so `CLIENT LIST` and a repeated `CLIENT KILL` no
+    /// longer see it (Redis frees it immediately), and wakes its task, which
+    /// closes the socket. Returns false when no such client was connected.
+    pub fn kill(&self, id: u64) -> bool {
+        let removed = self.clients.lock().remove(&id);
+        match removed {
+            Some(handle) => {
+                handle.kill();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Every connected client, by increasing id.

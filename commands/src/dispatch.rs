@@ -46,6 +46,10 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
         return Ok(spec);
     }
     let Some(sub) = argv.get(1) else {
+        // A container that also runs on its own (`COMMAND` lists everything).
+        if spec.handler.is_some() && spec.arity_ok(argv.len()) {
+            return Ok(spec);
+        }
         return Err(CommandError::wrong_arity(spec.name));
     };
     let full = format!("{}|{}", spec.name, String::from_utf8_lossy(sub).to_ascii_lowercase());
@@ -77,6 +81,11 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     let Some(handler) = spec.handler else {
         return Reply::Error(CommandError::wrong_arity(spec.name).0);
     };
+    // The slow log needs the arguments after the handler consumed them; keep
+    // (cheap, reference-counted) copies of the ones it would show.
+    let argc = argv.len();
+    let slowlog_argv = (ctx.server.slowlog.enabled() && !spec.has_flag("skip_slowlog"))
+        .then(|| argv[..argc.min(crate::introspection::slowlog::MAX_ARGS)].to_vec());
     let mut parse = Parse::new(argv);
     if spec.name.contains('|') {
         // The subcommand name was matched by `resolve`; handlers start after it.
@@ -84,8 +93,13 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     }
     let started = Instant::now();
     let result = handler(ctx, &mut parse);
+    let elapsed_us = started.elapsed().as_micros() as u64;
     spec.stats.calls.fetch_add(1, Relaxed);
-    spec.stats.usec.fetch_add(started.elapsed().as_micros() as u64, Relaxed);
+    spec.stats.usec.fetch_add(elapsed_us, Relaxed);
+    if let Some(slow_argv) = slowlog_argv.filter(|_| ctx.server.slowlog.is_slow(elapsed_us)) {
+        let name = ctx.client.handle.info.lock().name.clone();
+        ctx.server.slowlog.record(&slow_argv, argc, elapsed_us, &ctx.client.handle.addr, &name);
+    }
     match result {
         Ok(reply) => reply,
         Err(e) => {

@@ -31,6 +31,8 @@ pub struct Server {
     pub config_file: Option<PathBuf>,
     /// The port actually bound (differs from `port` when it was 0).
     pub tcp_port: AtomicU64,
+    /// Commands slower than `slowlog-log-slower-than` (`SLOWLOG`).
+    pub slowlog: crate::introspection::slowlog::Slowlog,
     shutdown_requested: AtomicBool,
     shutdown_notify: Notify,
 }
@@ -83,6 +85,7 @@ impl Server {
     pub fn new(config: Config, config_file: Option<PathBuf>) -> Server {
         let databases = config.get_i64("databases").max(1) as usize;
         let port = config.get_i64("port") as u64;
+        let slowlog = crate::introspection::slowlog::Slowlog::new(&config);
         Server {
             keyspace: Keyspace::new(databases),
             config,
@@ -93,6 +96,7 @@ impl Server {
             run_id: uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string()[..8],
             config_file,
             tcp_port: AtomicU64::new(port),
+            slowlog,
             shutdown_requested: AtomicBool::new(false),
             shutdown_notify: Notify::new(),
         }

@@ -31,6 +31,39 @@ pub enum KeySpec {
     Keynum { numkeys_at: i32, first: i32, step: i32 },
 }
 
+/// One Redis 7 key specification, as `COMMAND INFO` reports it: the first
+/// key is argument `index` (`begin_search` by index), the keys run to
+/// `lastkey` (relative to `index`; negative counts from the end) by
+/// `keystep` (`find_keys` by range), with the access `flags` (`RO`, `RW`,
+/// `OW`, `RM`, `access`, `update`, `insert`, `delete`, `variable_flags`)
+/// and optional `notes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeySpecDef {
+    /// Access flags, in Redis's order.
+    pub flags: &'static [&'static str],
+    /// Argument index of the first key.
+    pub index: i32,
+    /// Last key, relative to `index`; -1 is the last argument.
+    pub lastkey: i32,
+    /// Distance between keys.
+    pub keystep: i32,
+    /// Redis's free-text note on the spec; empty for none.
+    pub notes: &'static str,
+}
+
+impl KeySpecDef {
+    /// A range spec without notes.
+    pub const fn range(flags: &'static [&'static str], index: i32, lastkey: i32, keystep: i32) -> KeySpecDef {
+        KeySpecDef { flags, index, lastkey, keystep, notes: "" }
+    }
+
+    /// The same spec with Redis's notes.
+    pub const fn notes(mut self, notes: &'static str) -> KeySpecDef {
+        self.notes = notes;
+        self
+    }
+}
+
 /// One command (or subcommand, named `parent|sub`).
 pub struct CommandSpec {
     /// Lower-case name; `config|get` for a subcommand.
@@ -44,6 +77,12 @@ pub struct CommandSpec {
     pub categories: &'static [&'static str],
     /// Key positions.
     pub keys: KeySpec,
+    /// Redis 7 key specifications with their exact access flags; empty means
+    /// "derive one from `keys`" (`COMMAND INFO` reads it).
+    pub key_specs: &'static [KeySpecDef],
+    /// Redis command tips (`nondeterministic_output`,
+    /// `request_policy:multi_shard`, ...) for `COMMAND INFO`/`DOCS`.
+    pub tips: &'static [&'static str],
     /// One-line summary for `COMMAND DOCS`.
     pub summary: &'static str,
     /// Syntax after the command name, for `COMMAND DOCS` and the README.
@@ -92,6 +131,8 @@ impl CommandSpec {
             flags: &[],
             categories: &[],
             keys: KeySpec::None,
+            key_specs: &[],
+            tips: &[],
             summary: "",
             syntax: "",
             since: "1.0.0",
@@ -132,6 +173,18 @@ impl CommandSpec {
     /// Keys counted by the argument at `numkeys_at`, starting at `first`.
     pub fn keynum(mut self, numkeys_at: i32, first: i32, step: i32) -> Self {
         self.keys = KeySpec::Keynum { numkeys_at, first, step };
+        self
+    }
+
+    /// Explicit Redis 7 key specifications (see [`CommandSpec::key_specs`]).
+    pub fn key_specs(mut self, specs: &'static [KeySpecDef]) -> Self {
+        self.key_specs = specs;
+        self
+    }
+
+    /// Redis command tips.
+    pub fn tips(mut self, tips: &'static [&'static str]) -> Self {
+        self.tips = tips;
         self
     }
 

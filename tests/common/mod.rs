@@ -36,10 +36,15 @@ pub fn data_file(name: &str) -> Vec<u8> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
-fn temp_dir() -> PathBuf {
+/// A fresh, empty temporary directory (not removed automatically).
+pub fn temp_dir() -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!("framekv-test-{}-{n}", std::process::id()));
@@ -57,9 +62,22 @@ impl TestServer {
 
     /// Like [`TestServer::start`] with a chosen working directory.
     pub fn start_in(dir: PathBuf, args: &[&str]) -> TestServer {
+        Self::start_with(None, dir, args)
+    }
+
+    /// Like [`TestServer::start`], reading `config_file` first (the
+    /// command-line options still override it).
+    pub fn start_with_config(config_file: &Path, args: &[&str]) -> TestServer {
+        Self::start_with(Some(config_file), temp_dir(), args)
+    }
+
+    fn start_with(config_file: Option<&Path>, dir: PathBuf, args: &[&str]) -> TestServer {
         for _attempt in 0..5 {
             let port = free_port();
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_framekv-server"));
+            if let Some(file) = config_file {
+                cmd.arg(file);
+            }
             cmd.arg("--port")
                 .arg(port.to_string())
                 .arg("--dir")
@@ -70,7 +88,11 @@ impl TestServer {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
             let child = cmd.spawn().expect("framekv-server starts");
-            let mut server = TestServer { port, dir: dir.clone(), child };
+            let mut server = TestServer {
+                port,
+                dir: dir.clone(),
+                child,
+            };
             if server.wait_ready(Duration::from_secs(20)) {
                 return server;
             }
@@ -90,7 +112,10 @@ impl TestServer {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
                 if s.write_all(b"PING\r\n").is_ok() {
                     let mut buf = [0u8; 7];
-                    if s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n" {
+                    // A server with `requirepass` answers NOAUTH: ready all the same.
+                    if s.read_exact(&mut buf).is_ok()
+                        && (&buf == b"+PONG\r\n" || &buf == b"-NOAUTH")
+                    {
                         return true;
                     }
                 }
@@ -107,7 +132,10 @@ impl TestServer {
 
     /// A synchronous RESP2 connection.
     pub fn conn(&self) -> redis::Connection {
-        redis::Client::open(self.url()).unwrap().get_connection().expect("connect")
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .expect("connect")
     }
 
     /// A synchronous RESP3 connection (the client sends `HELLO 3`).

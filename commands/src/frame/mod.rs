@@ -1,16 +1,205 @@
 //! Frames: each session table is a linear history of data-frame versions
 //! with a cursor. `FRAME.*` commands live here.
+//!
+//! Every command follows one pattern so that no Polars work runs on the
+//! async workers or under the database lock: the handler parses and checks
+//! its arguments, locks the database just long enough to find the session
+//! (and slide its TTL, see [`crate::session::open`]), and returns
+//! [`Reply::deferred`] with the work. The connection runs that closure on the
+//! blocking pool. A table's lock is held while an op computes, so two
+//! `APPLY`s on one table are ordered; work on other tables goes on.
+//!
+//! Files: [`history`] (versions and cursor), [`load`] and [`xlsx`]
+//! (`FRAME.LOAD`), [`edit`] (`APPLY`, `UNDO`, `REDO`, `HISTORY`, `LIST`,
+//! `DROP`, `COPY`), [`read`] (`SUMMARY`, `ROWS`, `SCHEMA`, `EXPORT`),
+//! [`summary`] (column statistics), [`output`] (encoders and export paths),
+//! [`dtype`] and [`memory`]; [`ops`] is the op engine.
 
+pub mod dtype;
+mod edit;
+pub mod history;
+mod load;
+pub mod memory;
+pub mod ops;
+mod output;
+mod read;
+mod summary;
+mod xlsx;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use polars::prelude::DataFrame;
+
+pub use history::{Table, Version};
+
+use crate::error::{CommandError, Result};
+use crate::parse::Parse;
+use crate::reply::Reply;
+use crate::session::Session;
 use crate::table::CommandSpec;
-
-/// A table: its versions and the cursor (under construction).
-pub struct Table {}
-
-pub mod ops;
-
-pub mod ops;
 
 /// The frame family's commands.
 pub fn commands() -> Vec<CommandSpec> {
-    Vec::new()
+    const W: &[&str] = &["frame", "write"];
+    const R: &[&str] = &["frame", "read"];
+    vec![
+        CommandSpec::new("frame.load", -7, load::load)
+            .flags(&["write", "denyoom"])
+            .categories(W)
+            .keys(1, 1, 1)
+            .doc(
+                "frame",
+                "0.1.0",
+                "Loads a table into a session from CSV, TSV, Parquet, Arrow IPC, JSON, NDJSON or Excel bytes or a file.",
+                "id table FORMAT <csv | tsv | parquet | ipc | json | ndjson | xlsx> [OPTIONS json] [REPLACE] <DATA payload | FILE path>",
+            ),
+        CommandSpec::new("frame.apply", 4, edit::apply)
+            .flags(&["write", "denyoom"])
+            .categories(W)
+            .keys(1, 1, 1)
+            .doc("frame", "0.1.0", "Applies an op (or an array of ops, as one step) to a table, adding a history version.", "id table op"),
+        CommandSpec::new("frame.undo", -3, edit::undo)
+            .flags(&["write", "fast"])
+            .categories(W)
+            .keys(1, 1, 1)
+            .doc("frame", "0.1.0", "Moves a table's history cursor back.", "id table [steps]"),
+        CommandSpec::new("frame.redo", -3, edit::redo)
+            .flags(&["write", "fast"])
+            .categories(W)
+            .keys(1, 1, 1)
+            .doc("frame", "0.1.0", "Moves a table's history cursor forward.", "id table [steps]"),
+        CommandSpec::new("frame.history", 3, edit::history)
+            .flags(&["readonly"])
+            .categories(R)
+            .keys(1, 1, 1)
+            .doc("frame", "0.1.0", "Lists a table's versions, oldest first, marking the current one.", "id table"),
+        CommandSpec::new("frame.summary", -3, read::summary)
+            .flags(&["readonly"])
+            .categories(R)
+            .keys(1, 1, 1)
+            .doc("frame", "0.1.0", "Describes a table: shape, schema and per-column statistics.", "id table [COLUMNS column [column ...]]"),
+        CommandSpec::new("frame.rows", -3, read::rows)
+            .flags(&["readonly"])
+            .categories(R)
+            .keys(1, 1, 1)
+            .doc(
+                "frame",
+                "0.1.0",
+                "Returns a page of a table's rows as JSON, CSV or Arrow IPC stream bytes.",
+                "id table [OFFSET offset] [LIMIT limit] [COLUMNS column [column ...]] [FORMAT <json | csv | ipc>]",
+            ),
+        CommandSpec::new("frame.schema", 3, read::schema)
+            .flags(&["readonly", "fast"])
+            .categories(R)
+            .keys(1, 1, 1)
+            .doc("frame", "0.1.0", "Returns a table's column names and dtypes.", "id table"),
+        CommandSpec::new("frame.export", -5, read::export)
+            .flags(&["readonly"])
+            .categories(R)
+            .keys(1, 1, 1)
+            .doc(
+                "frame",
+                "0.1.0",
+                "Returns a table's current version as CSV, Parquet, Arrow IPC, JSON or NDJSON bytes, or writes it under export-dir.",
+                "id table FORMAT <csv | parquet | ipc | json | ndjson> [FILE path]",
+            ),
+        CommandSpec::new("frame.list", 2, edit::list)
+            .flags(&["readonly", "fast"])
+            .categories(R)
+            .keys(1, 1, 1)
+            .doc("frame", "0.1.0", "Lists the tables of a session.", "id"),
+        CommandSpec::new("frame.drop", 3, edit::drop_table)
+            .flags(&["write"])
+            .categories(W)
+            .keys(1, 1, 1)
+            .doc("frame", "0.1.0", "Removes a table and its history from a session.", "id table"),
+        CommandSpec::new("frame.copy", -5, edit::copy)
+            .flags(&["write", "denyoom"])
+            .categories(W)
+            .keys(1, 3, 2)
+            .doc(
+                "frame",
+                "0.1.0",
+                "Copies a table's current version into a new table (a new history at version 0 sharing buffers).",
+                "src_id src_table dst_id dst_table [REPLACE]",
+            ),
+    ]
+}
+
+/// `ERR no such table '<table>' in session '<id>'`. `id` is the session's
+/// key as the client named it (a key `COPY`/`RENAME` can differ from the
+/// id the session was created with).
+pub fn no_such_table(id: &[u8], table: &str) -> CommandError {
+    CommandError::err(format!(
+        "no such table '{table}' in session '{}'",
+        String::from_utf8_lossy(id)
+    ))
+}
+
+/// The table `name` of `session` (key `id`). Error: [`no_such_table`].
+pub fn find_table(session: &Session, id: &[u8], name: &str) -> Result<Arc<Mutex<Table>>> {
+    session.table(name).ok_or_else(|| no_such_table(id, name))
+}
+
+/// Reads a table name argument. Error: `ERR syntax error` when it is not
+/// UTF-8; `ERR invalid table name` when empty.
+fn table_arg(args: &mut Parse) -> Result<String> {
+    let name = args.next_string()?;
+    if name.is_empty() {
+        return Err(CommandError::err("invalid table name ''"));
+    }
+    Ok(name)
+}
+
+/// The current frame of `table` and its version number, taking the table's
+/// lock only for the (cheap, buffer-sharing) clone.
+fn snapshot(table: &Mutex<Table>) -> (DataFrame, u64) {
+    let t = table.lock();
+    (t.frame().clone(), t.current().number)
+}
+
+/// Runs `work` on the blocking pool and turns its error, or a panic inside
+/// Polars, into an error reply, so that no input can take the server down.
+fn defer(work: impl FnOnce() -> Result<Reply> + Send + 'static) -> Reply {
+    Reply::deferred(move || match catch_unwind(AssertUnwindSafe(work)) {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(e)) => Reply::Error(e.0),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("panic");
+            tracing::error!(msg, "frame command panicked");
+            Reply::Error(format!("ERR internal error: {}", ops_one_line(msg)))
+        }
+    })
+}
+
+/// A Polars error (or any message) as one `ERR` line prefixed with `what`
+/// (`cannot read csv: ...`).
+fn engine_error(what: &str, e: impl std::fmt::Display) -> CommandError {
+    CommandError::err(ops_one_line(&format!("{what}: {e}")))
+}
+
+/// Flattens a message onto one line (error replies cannot hold CR/LF).
+fn ops_one_line(msg: &str) -> String {
+    msg.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Checks that every name in `columns` is a column of `frame` and returns
+/// them without repeats. Error: `ERR unknown column '<name>'` (as the ops).
+fn check_columns(frame: &DataFrame, columns: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(columns.len());
+    for name in columns {
+        if frame.get_column_index(name).is_none() {
+            return Err(CommandError::err(format!("unknown column '{name}'")));
+        }
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
 }

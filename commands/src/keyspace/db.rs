@@ -103,13 +103,17 @@ impl Db {
 
     /// Stores `value` at `key` with expiry `expire_at`, replacing any old value
     /// and its TTL. Returns the old entry, if there was one.
+    ///
+    /// An overwritten key keeps its position in the map, so a `SCAN` in
+    /// progress neither loses nor repeats it.
     pub fn insert(&mut self, key: Bytes, value: Value, expire_at: Option<i64>, now_ms: i64) -> Option<Entry> {
-        let old = self.remove(&key);
+        if let Some(old_at) = self.entries.get(&key).and_then(|e| e.expire_at) {
+            self.deadlines.remove(&(old_at, key.clone()));
+        }
         if let Some(at) = expire_at {
             self.deadlines.insert((at, key.clone()));
         }
-        self.entries.insert(key, Entry { value, expire_at, last_access_ms: now_ms });
-        old
+        self.entries.insert(key, Entry { value, expire_at, last_access_ms: now_ms })
     }
 
     /// Replaces the value at an existing `key`, keeping its TTL (`SET ... KEEPTTL`,

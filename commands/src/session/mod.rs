@@ -1,14 +1,28 @@
 //! Sessions: a key of type `session` holding named tables (data frames with
 //! their history) and a small metadata map. `SESSION.*` commands live here.
+//!
+//! Locking: the database lock is held only to find a session and slide its
+//! TTL ([`access`]); the `tables` map lock only to find, add or remove a
+//! table; a table's own lock while its history is read or changed. A thread
+//! never takes the database lock while it holds a table or the tables map,
+//! so the order is always database, then map, then table.
 
-use std::collections::BTreeMap;
+mod access;
+mod commands;
+mod info;
+
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use parking_lot::Mutex;
 
+pub use access::{Opened, no_such_session, open, open_in};
+pub use commands::commands;
+pub use info::info_fields;
+
 use crate::frame::Table;
-use crate::table::CommandSpec;
+use crate::frame::memory::SeenBuffers;
 
 /// A data-editing session. Stored in the keyspace as `Value::Session(Arc<Session>)`;
 /// frame jobs hold a clone of the `Arc` while they work, off the keyspace lock.
@@ -30,29 +44,180 @@ pub struct Session {
     /// Tables by name. Each table has its own lock so that work on one
     /// table does not wait for another.
     pub tables: Mutex<BTreeMap<String, Arc<Mutex<Table>>>>,
+    /// Each table's version count and bytes as of its last change, for
+    /// readers that must not wait while an op holds the table's lock
+    /// (`MEMORY USAGE`, `INFO sessions` run under the database lock).
+    footprints: Mutex<HashMap<String, Footprint>>,
+}
+
+/// How much a table (or a whole session) holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// Versions kept in the history (all tables, for a session).
+    pub versions: usize,
+    /// Bytes of the distinct column buffers of those versions.
+    pub memory_bytes: usize,
 }
 
 impl Session {
+    /// A session without tables. `ttl_len_ms` is the full TTL (0 = none).
+    pub fn new(
+        id: String,
+        owner: String,
+        now_ms: i64,
+        ttl_len_ms: i64,
+        sliding: bool,
+        meta: Vec<(String, String)>,
+    ) -> Session {
+        Session {
+            id,
+            owner,
+            created_ms: now_ms,
+            last_access_ms: AtomicI64::new(now_ms),
+            ttl_len_ms: AtomicI64::new(ttl_len_ms),
+            sliding: AtomicBool::new(sliding),
+            meta: Mutex::new(meta),
+            tables: Mutex::new(BTreeMap::new()),
+            footprints: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Approximate bytes held by every table's versions, shared buffers
-    /// counted once.
+    /// counted once (across versions and across tables). Never waits for a
+    /// table that an op is changing: such a table counts with the size it
+    /// had after its last change.
     pub fn memory_bytes(&self) -> usize {
-        0
+        self.footprint().memory_bytes
     }
 
-    /// An independent copy (for `COPY`): same tables and metadata, sharing
-    /// immutable column buffers.
+    /// Versions and bytes of all tables; see [`Session::memory_bytes`].
+    pub fn footprint(&self) -> Footprint {
+        let tables = self.tables.lock().clone();
+        let mut seen = SeenBuffers::default();
+        let mut total = Footprint::default();
+        for (name, table) in &tables {
+            let part = match table.try_lock() {
+                Some(table) => Footprint {
+                    versions: table.len(),
+                    memory_bytes: table.versions().map(|v| seen.add_frame(&v.frame)).sum(),
+                },
+                None => self
+                    .footprints
+                    .lock()
+                    .get(name)
+                    .copied()
+                    .unwrap_or_default(),
+            };
+            total.versions += part.versions;
+            total.memory_bytes += part.memory_bytes;
+        }
+        total
+    }
+
+    /// Records `table`'s footprint after a change; the caller holds its lock.
+    pub fn remember(&self, name: &str, table: &Table) {
+        let mut seen = SeenBuffers::default();
+        let footprint = Footprint {
+            versions: table.len(),
+            memory_bytes: table.versions().map(|v| seen.add_frame(&v.frame)).sum(),
+        };
+        self.footprints.lock().insert(name.to_string(), footprint);
+    }
+
+    /// Forgets a dropped table's footprint.
+    pub fn forget(&self, name: &str) {
+        self.footprints.lock().remove(name);
+    }
+
+    /// The table named `name`, if any.
+    pub fn table(&self, name: &str) -> Option<Arc<Mutex<Table>>> {
+        self.tables.lock().get(name).cloned()
+    }
+
+    /// Table names in order.
+    pub fn table_names(&self) -> Vec<String> {
+        self.tables.lock().keys().cloned().collect()
+    }
+
+    /// Marks an access at `now_ms` and returns the previous access time.
+    pub fn touch(&self, now_ms: i64) -> i64 {
+        self.last_access_ms.swap(now_ms, Ordering::Relaxed)
+    }
+
+    /// An independent copy (for `COPY`): same id, owner, metadata and
+    /// tables with their whole history; the copies share immutable column
+    /// buffers with the original, and later edits of either do not affect
+    /// the other. Waits for ops running on the session's tables.
     pub fn deep_copy(&self) -> Session {
-        unimplemented!("session copy is built with the session family")
+        self.deep_copy_as(self.id.clone())
+    }
+
+    /// [`Session::deep_copy`] under another id (the destination key).
+    pub fn deep_copy_as(&self, id: String) -> Session {
+        let copy = Session::new(
+            id,
+            self.owner.clone(),
+            self.created_ms,
+            self.ttl_len_ms.load(Ordering::Relaxed),
+            self.sliding.load(Ordering::Relaxed),
+            self.meta.lock().clone(),
+        );
+        copy.last_access_ms.store(
+            self.last_access_ms.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        let tables = self.tables.lock().clone();
+        let mut copied = BTreeMap::new();
+        for (name, table) in tables {
+            let table = table.lock().clone();
+            copy.remember(&name, &table);
+            copied.insert(name, Arc::new(Mutex::new(table)));
+        }
+        *copy.tables.lock() = copied;
+        copy
     }
 }
 
-/// The session family's commands.
-pub fn commands() -> Vec<CommandSpec> {
-    Vec::new()
-}
+#[cfg(test)]
+mod tests {
+    use polars::df;
 
-/// `INFO sessions` fields (`sessions`, `tables`, `frame_versions`,
-/// `frame_memory_bytes`, ...), in order, computed across all databases.
-pub fn info_fields(_server: &crate::state::Server) -> Vec<(String, String)> {
-    Vec::new()
+    use super::*;
+
+    #[test]
+    fn deep_copy_is_independent_and_memory_counts_shared_buffers_once() {
+        let s = Session::new(
+            "s".into(),
+            "default".into(),
+            0,
+            0,
+            false,
+            vec![("k".into(), "v".into())],
+        );
+        let frame = df!("a" => (0..1000i64).collect::<Vec<_>>()).unwrap();
+        let bytes = frame.estimated_size();
+        let table = Table::new(frame.clone(), "load", "{}".into(), String::new());
+        s.tables
+            .lock()
+            .insert("t".into(), Arc::new(Mutex::new(table)));
+        // A second table over the same buffers costs nothing more.
+        s.tables.lock().insert(
+            "u".into(),
+            Arc::new(Mutex::new(Table::new(
+                frame,
+                "copy",
+                "{}".into(),
+                String::new(),
+            ))),
+        );
+        assert_eq!(s.memory_bytes(), bytes);
+        let copy = s.deep_copy_as("c".into());
+        copy.tables.lock().remove("t");
+        assert_eq!(s.table_names(), vec!["t", "u"]);
+        assert_eq!(copy.table_names(), vec!["u"]);
+        assert_eq!(
+            copy.meta.lock().clone(),
+            vec![("k".to_string(), "v".to_string())]
+        );
+    }
 }

@@ -1,0 +1,303 @@
+//! Changing tables and their history: `FRAME.APPLY`, `FRAME.UNDO`,
+//! `FRAME.REDO`, `FRAME.HISTORY`, `FRAME.LIST`, `FRAME.DROP`, `FRAME.COPY`.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use polars::prelude::DataFrame;
+
+use super::ops::{OpContext, apply_all, parse_ops};
+use super::{Table, defer, find_table, no_such_table, table_arg};
+use crate::ctx::Ctx;
+use crate::error::{CommandError, Result};
+use crate::parse::Parse;
+use crate::reply::Reply;
+use crate::session::{Session, open, open_in};
+
+/// `FRAME.APPLY id table op`
+///
+/// `op` is one op object or an array of them (one history step, all or
+/// nothing). The op runs with the table's lock held, so concurrent applies
+/// on one table are ordered; the new version goes after the cursor
+/// (dropping redo versions), and `frame-history-max` (read now) bounds the
+/// history.
+///
+/// Reply: map `version`, `rows`, `columns`, `change_summary`, `rows_before`,
+/// `rows_after`, `columns_before`, `columns_after`, `elapsed_us` (the op's
+/// own time). Errors: the op's (`ERR invalid op: ...`, `ERR unknown column
+/// '<c>'`, engine errors); nothing changes on error.
+pub fn apply(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let id = args.next_bytes()?;
+    let table = table_arg(args)?;
+    let op = args.next_bytes()?;
+    args.finish()?;
+    let ops = parse_ops(&op)?;
+    let history_max = usize::try_from(ctx.server.config.get_i64("frame-history-max"))
+        .unwrap_or(1)
+        .max(1);
+    let session = open(ctx, &id)?.session;
+    let slot = find_table(&session, &id, &table)?;
+    let server = ctx.server.clone();
+    Ok(defer(move || {
+        // Other tables are read before this one is locked: taking a second
+        // table's lock while holding ours could deadlock with an apply on
+        // that table reading ours.
+        let others = other_frames(&session, &table);
+        let mut t = slot.lock();
+        let started = Instant::now();
+        let applied = apply_all(t.frame(), &ops, &OpContext { tables: &others })?;
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        let (action, params) = match ops.as_slice() {
+            [op] => (op.action().to_string(), op.params_json()),
+            ops => ("batch".to_string(), batch_params(ops)),
+        };
+        let v = t.push(
+            applied.frame,
+            action,
+            params,
+            applied.change_summary,
+            history_max,
+        );
+        let reply = Reply::map_of(vec![
+            ("version", Reply::Integer(v.number as i64)),
+            ("rows", Reply::Integer(v.rows() as i64)),
+            ("columns", Reply::Integer(v.columns() as i64)),
+            ("change_summary", Reply::text(v.change_summary.clone())),
+            ("rows_before", Reply::Integer(v.rows_before as i64)),
+            ("rows_after", Reply::Integer(v.rows() as i64)),
+            ("columns_before", Reply::Integer(v.columns_before as i64)),
+            ("columns_after", Reply::Integer(v.columns() as i64)),
+            ("elapsed_us", Reply::Integer(elapsed_us as i64)),
+        ]);
+        tracing::debug!(table, version = v.number, elapsed_us, "frame op applied");
+        session.remember(&table, &t);
+        drop(t);
+        server.frame_stats.ops_applied.fetch_add(1, Relaxed);
+        server.frame_stats.record_op_latency(elapsed_us);
+        Ok(reply)
+    }))
+}
+
+/// The current frames of the session's tables other than `table`, for ops
+/// that join against them.
+fn other_frames(session: &Session, table: &str) -> Vec<(String, DataFrame)> {
+    let tables = session.tables.lock().clone();
+    tables
+        .into_iter()
+        .filter(|(name, _)| name != table)
+        .map(|(name, slot)| {
+            let frame = slot.lock().frame().clone();
+            (name, frame)
+        })
+        .collect()
+}
+
+/// History params of an array of ops: the array itself, as JSON text.
+fn batch_params(ops: &[super::ops::Op]) -> String {
+    let items: Vec<String> = ops
+        .iter()
+        .map(|op| {
+            format!(
+                "{{\"action\":{},\"params\":{}}}",
+                serde_json::Value::from(op.action()),
+                op.params_json()
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+/// Optional `steps` argument of UNDO/REDO (default 1). Error: `ERR value is
+/// out of range, must be positive`, Redis's text for counts.
+fn steps_arg(args: &mut Parse) -> Result<usize> {
+    if args.is_empty() {
+        return Ok(1);
+    }
+    let n = args.next_i64()?;
+    usize::try_from(n)
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| CommandError::err("value is out of range, must be positive"))
+}
+
+/// `FRAME.UNDO id table [steps]`
+///
+/// Moves the cursor `steps` (default 1) versions back. Reply: map `version`,
+/// `undo_available`, `redo_available` (steps each way), `rows`, `columns`.
+/// Errors: `ERR nothing to undo`; `ERR cannot undo N steps, only M
+/// available` (the cursor does not move).
+pub fn undo(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    move_cursor(ctx, args, false)
+}
+
+/// `FRAME.REDO id table [steps]`: as [`undo`], forward.
+pub fn redo(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    move_cursor(ctx, args, true)
+}
+
+fn move_cursor(ctx: &mut Ctx, args: &mut Parse, forward: bool) -> Result<Reply> {
+    let id = args.next_bytes()?;
+    let table = table_arg(args)?;
+    let steps = steps_arg(args)?;
+    args.finish()?;
+    let session = open(ctx, &id)?.session;
+    let slot = find_table(&session, &id, &table)?;
+    let server = ctx.server.clone();
+    // Deferred although cheap: an op may hold the table's lock for seconds.
+    Ok(defer(move || {
+        let mut t = slot.lock();
+        if forward {
+            t.redo(steps)?;
+            server.frame_stats.redos.fetch_add(1, Relaxed);
+        } else {
+            t.undo(steps)?;
+            server.frame_stats.undos.fetch_add(1, Relaxed);
+        }
+        let v = t.current();
+        Ok(Reply::map_of(vec![
+            ("version", Reply::Integer(v.number as i64)),
+            ("undo_available", Reply::Integer(t.undo_available() as i64)),
+            ("redo_available", Reply::Integer(t.redo_available() as i64)),
+            ("rows", Reply::Integer(v.rows() as i64)),
+            ("columns", Reply::Integer(v.columns() as i64)),
+        ]))
+    }))
+}
+
+/// `FRAME.HISTORY id table`
+///
+/// Reply: array, oldest first, of maps `version`, `action`, `params` (JSON
+/// text), `timestamp` (RFC 3339), `change_summary`, `rows_before`,
+/// `rows_after`, `columns_before`, `columns_after`, `current` (bool).
+pub fn history(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let id = args.next_bytes()?;
+    let table = table_arg(args)?;
+    args.finish()?;
+    let session = open(ctx, &id)?.session;
+    let slot = find_table(&session, &id, &table)?;
+    Ok(defer(move || {
+        let t = slot.lock();
+        let cursor = t.cursor();
+        let entries = t
+            .versions()
+            .enumerate()
+            .map(|(i, v)| {
+                Reply::map_of(vec![
+                    ("version", Reply::Integer(v.number as i64)),
+                    ("action", Reply::text(v.action.clone())),
+                    ("params", Reply::text(v.params.clone())),
+                    ("timestamp", Reply::text(v.timestamp.clone())),
+                    ("change_summary", Reply::text(v.change_summary.clone())),
+                    ("rows_before", Reply::Integer(v.rows_before as i64)),
+                    ("rows_after", Reply::Integer(v.rows() as i64)),
+                    ("columns_before", Reply::Integer(v.columns_before as i64)),
+                    ("columns_after", Reply::Integer(v.columns() as i64)),
+                    ("current", Reply::Bool(i == cursor)),
+                ])
+            })
+            .collect();
+        Ok(Reply::Array(entries))
+    }))
+}
+
+/// `FRAME.LIST id`
+///
+/// Reply: array of the session's table names, sorted.
+pub fn list(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let id = args.next_bytes()?;
+    args.finish()?;
+    let session = open(ctx, &id)?.session;
+    Ok(Reply::bulk_array(session.table_names()))
+}
+
+/// `FRAME.DROP id table`
+///
+/// Reply: 1 when the table existed (it and its history are removed; an op
+/// still running on it finishes into the void), else 0.
+pub fn drop_table(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let id = args.next_bytes()?;
+    let table = table_arg(args)?;
+    args.finish()?;
+    let session = open(ctx, &id)?.session;
+    let removed = session.tables.lock().remove(&table);
+    session.forget(&table);
+    Ok(match removed {
+        // Freeing a large history is left to the blocking pool.
+        Some(slot) => Reply::deferred(move || {
+            drop(slot);
+            Reply::Integer(1)
+        }),
+        None => Reply::Integer(0),
+    })
+}
+
+/// `FRAME.COPY src_id src_table dst_id dst_table [REPLACE]`
+///
+/// Copies the current version of `src_table` into `dst_table` (both
+/// sessions in the current database; they may be the same), as a new
+/// history at version 0 that shares the source's column buffers. Reply:
+/// `+OK`. Errors: missing session or table; `ERR table '<t>' already exists
+/// (use REPLACE)`.
+pub fn copy(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let src_id = args.next_bytes()?;
+    let src_table = table_arg(args)?;
+    let dst_id = args.next_bytes()?;
+    let dst_table = table_arg(args)?;
+    let replace = match args.try_next() {
+        None => false,
+        Some(word) if word.eq_ignore_ascii_case(b"REPLACE") => true,
+        Some(_) => return Err(CommandError::syntax()),
+    };
+    args.finish()?;
+    let (src, dst) = {
+        let mut db = ctx.db();
+        let src = open_in(&mut db, &src_id, ctx.now_ms)?.session;
+        let dst = open_in(&mut db, &dst_id, ctx.now_ms)?.session;
+        (src, dst)
+    };
+    let slot = src
+        .table(&src_table)
+        .ok_or_else(|| no_such_table(&src_id, &src_table))?;
+    if !replace && dst.table(&dst_table).is_some() {
+        return Err(CommandError::err(format!(
+            "table '{dst_table}' already exists (use REPLACE)"
+        )));
+    }
+    Ok(defer(move || {
+        let (frame, version) = {
+            let t = slot.lock();
+            (t.frame().clone(), t.current().number)
+        };
+        let params = serde_json::json!({"session": String::from_utf8_lossy(&src_id), "table": src_table, "version": version}).to_string();
+        let summary = format!(
+            "Copied version {version} of {src_table} ({} rows, {} columns)",
+            frame.height(),
+            frame.width()
+        );
+        let table = Table::new(frame, "copy", params, summary);
+        let existing = match dst.tables.lock().get(&dst_table) {
+            Some(_) if !replace => {
+                return Err(CommandError::err(format!(
+                    "table '{dst_table}' already exists (use REPLACE)"
+                )));
+            }
+            slot => slot.cloned(),
+        };
+        match existing {
+            Some(slot) => {
+                let mut t = slot.lock();
+                *t = table;
+                dst.remember(&dst_table, &t);
+            }
+            None => {
+                dst.remember(&dst_table, &table);
+                dst.tables
+                    .lock()
+                    .insert(dst_table, Arc::new(Mutex::new(table)));
+            }
+        }
+        Ok(Reply::ok())
+    }))
+}

@@ -1,1 +1,0 @@
-//! Frame ops (under construction).

@@ -1,0 +1,581 @@
+//! `fill_missing`: replacing nulls (and NaN in float columns) by a value, a
+//! statistic of the column, or the neighbouring value.
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::Applied;
+use super::convert::json_value_as;
+use super::support::{
+    applied, column_index, columns_or_all, display_value, dtype_name, engine, nan_to_null, plural,
+};
+use crate::error::{CommandError, Result};
+
+/// How `fill_missing` finds the value to put in a gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FillMethod {
+    /// The `value` param, typed against the column.
+    Value,
+    /// The mean of the column's values (numeric columns).
+    Mean,
+    /// The median (numeric columns).
+    Median,
+    /// The most frequent value (ties: the smallest).
+    Mode,
+    /// The smallest value (numbers, text, dates, bools).
+    Min,
+    /// The largest value.
+    Max,
+    /// 0 (numeric columns).
+    Zero,
+    /// The previous non-missing value (leading gaps stay).
+    Forward,
+    /// The next non-missing value (trailing gaps stay).
+    Backward,
+}
+
+impl FillMethod {
+    fn name(self) -> &'static str {
+        match self {
+            FillMethod::Value => "value",
+            FillMethod::Mean => "mean",
+            FillMethod::Median => "median",
+            FillMethod::Mode => "mode",
+            FillMethod::Min => "min",
+            FillMethod::Max => "max",
+            FillMethod::Zero => "zero",
+            FillMethod::Forward => "forward",
+            FillMethod::Backward => "backward",
+        }
+    }
+
+    /// Whether the method can fill a column of this dtype.
+    fn applies_to(self, dtype: &DataType) -> bool {
+        match self {
+            FillMethod::Mean | FillMethod::Median | FillMethod::Zero => {
+                dtype.is_primitive_numeric()
+            }
+            FillMethod::Min | FillMethod::Max => {
+                dtype.is_primitive_numeric()
+                    || dtype.is_string()
+                    || dtype.is_temporal()
+                    || dtype.is_bool()
+            }
+            FillMethod::Value | FillMethod::Mode | FillMethod::Forward | FillMethod::Backward => {
+                true
+            }
+        }
+    }
+}
+
+/// `fill_missing`: `{"columns": ["age"], "method": "median"}` or
+/// `{"columns": ["embarked"], "method": "value", "value": "S"}`.
+///
+/// `columns` defaults to every column; then columns the method cannot fill
+/// (mean of text, a text `value` for a number column) are skipped and the
+/// summary names only what was filled. Named columns are checked: an unknown
+/// column, a method that does not fit the dtype (`ERR cannot fill text
+/// column 'sex' with mean`) or a `value` of the wrong type (`ERR value
+/// 'x' does not fit column 'age' (float64)`) is an error. `method` defaults
+/// to `value` when `value` is given. Mean and median of an integer column
+/// that are not whole turn the column into float64 (the summary says so).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FillMissing {
+    /// The columns to fill (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+    /// How to fill.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<FillMethod>,
+    /// The fill value for method `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+}
+
+/// What one column's fill did, for the summary.
+struct Filled {
+    column: String,
+    count: usize,
+    /// `(28.0)`, `'S'`, or empty for forward/backward/zero.
+    with: String,
+    remaining: usize,
+    now_float: bool,
+}
+
+impl FillMissing {
+    fn method(&self) -> Result<FillMethod> {
+        match (self.method, &self.value) {
+            (Some(FillMethod::Value), None) => Err(CommandError::err(
+                "fill_missing method 'value' needs a 'value' param",
+            )),
+            (Some(FillMethod::Value), Some(_)) => Ok(FillMethod::Value),
+            (Some(m), Some(_)) => Err(CommandError::err(format!(
+                "fill_missing 'value' is only used with method 'value', not '{}'",
+                m.name()
+            ))),
+            (Some(m), None) => Ok(m),
+            (None, Some(_)) => Ok(FillMethod::Value),
+            (None, None) => Err(CommandError::err(
+                "fill_missing needs a 'method' (or a 'value')",
+            )),
+        }
+    }
+
+    pub(super) fn apply(&self, frame: &DataFrame) -> Result<Applied> {
+        let method = self.method()?;
+        let explicit = self.columns.is_some();
+        let names = columns_or_all(frame, &self.columns)?;
+        let mut out = frame.clone();
+        let mut done = Vec::new();
+        for name in &names {
+            let idx = column_index(frame, name)?;
+            let column = &frame.columns()[idx];
+            match self.fill_column(column, method) {
+                Ok(Some((series, filled))) => {
+                    out.replace_column(idx, series.into_column())
+                        .map_err(engine)?;
+                    done.push(filled);
+                }
+                Ok(None) => {}
+                Err(e) if explicit => return Err(e),
+                // Defaulted to all columns: skip what this method cannot fill.
+                Err(_) => {}
+            }
+        }
+        Ok(applied(out, summary(method, &done, &names, explicit)))
+    }
+
+    /// Fills one column: `None` when it has nothing missing.
+    fn fill_column(&self, column: &Column, method: FillMethod) -> Result<Option<(Series, Filled)>> {
+        let dtype = column.dtype().clone();
+        if !method.applies_to(&dtype) {
+            return Err(CommandError::err(format!(
+                "cannot fill {} column '{}' with {}",
+                kind(&dtype),
+                column.name(),
+                method.name()
+            )));
+        }
+        // Typed before the early return so that a wrong value is an error
+        // even on a column without gaps.
+        let given = match (&self.value, method) {
+            (Some(v), FillMethod::Value) => Some(json_value_as(v, column)?),
+            _ => None,
+        };
+        let series = nan_to_null(column.as_materialized_series()).map_err(engine)?;
+        let missing = series.null_count();
+        if missing == 0 {
+            return Ok(None);
+        }
+        let (filled, with, now_float) = match method {
+            FillMethod::Forward => (
+                series
+                    .fill_null(FillNullStrategy::Forward(None))
+                    .map_err(engine)?,
+                String::new(),
+                false,
+            ),
+            FillMethod::Backward => (
+                series
+                    .fill_null(FillNullStrategy::Backward(None))
+                    .map_err(engine)?,
+                String::new(),
+                false,
+            ),
+            _ => {
+                let (value, with) = match given {
+                    Some(v) => {
+                        let shown = quote_if_text(&v);
+                        (v, shown)
+                    }
+                    None => {
+                        let v = statistic(&series, method)?;
+                        let shown = if method == FillMethod::Zero {
+                            String::new()
+                        } else {
+                            format!("({})", display_value(&v.get(0).map_err(engine)?))
+                        };
+                        (v, shown)
+                    }
+                };
+                let (target, now_float) = fill_target(&series, &value)?;
+                let value = value.cast(target.dtype()).map_err(engine)?;
+                let filler = value.new_from_index(0, target.len());
+                let keep = target.is_not_null();
+                (
+                    target.zip_with(&keep, &filler).map_err(engine)?,
+                    with,
+                    now_float,
+                )
+            }
+        };
+        let remaining = filled.null_count();
+        let done = Filled {
+            column: column.name().to_string(),
+            count: missing - remaining,
+            with,
+            remaining,
+            now_float,
+        };
+        Ok(Some((filled.with_name(column.name().clone()), done)))
+    }
+}
+
+/// The series to fill into, and whether it had to become float64 because
+/// the (mean/median) fill value of an integer column is not whole.
+fn fill_target(series: &Series, value: &Series) -> Result<(Series, bool)> {
+    if series.dtype().is_integer() && value.dtype().is_float() {
+        let v = value.cast(&DataType::Float64).map_err(engine)?;
+        let whole = v
+            .f64()
+            .map_err(engine)?
+            .get(0)
+            .is_some_and(|x| x.fract() == 0.0);
+        if !whole {
+            return Ok((series.cast(&DataType::Float64).map_err(engine)?, true));
+        }
+    }
+    Ok((series.clone(), false))
+}
+
+/// The one-value series a statistic method fills with.
+fn statistic(series: &Series, method: FillMethod) -> Result<Series> {
+    let name = series.name().clone();
+    let scalar = match method {
+        FillMethod::Mean => series.mean_reduce().map_err(engine)?,
+        FillMethod::Median => series.median_reduce().map_err(engine)?,
+        FillMethod::Min => series.min_reduce().map_err(engine)?,
+        FillMethod::Max => series.max_reduce().map_err(engine)?,
+        FillMethod::Zero => Scalar::new(DataType::Int32, AnyValue::Int32(0)),
+        FillMethod::Mode => {
+            let modes = polars::prelude::mode::mode(&series.drop_nulls(), false).map_err(engine)?;
+            // Ties: the smallest, so that the result does not depend on
+            // hashing order.
+            let modes = modes.sort(SortOptions::default()).map_err(engine)?;
+            return if modes.is_empty() {
+                Err(no_values(series, method))
+            } else {
+                Ok(modes.head(Some(1)))
+            };
+        }
+        _ => unreachable!("statistic() is only called for statistic methods"),
+    };
+    if scalar.is_null() {
+        return Err(no_values(series, method));
+    }
+    Ok(scalar.into_series(name))
+}
+
+fn no_values(series: &Series, method: FillMethod) -> CommandError {
+    CommandError::err(format!(
+        "column '{}' has no values to compute the {} from",
+        series.name(),
+        method.name()
+    ))
+}
+
+/// `'S'` for text, `0` for numbers.
+fn quote_if_text(value: &Series) -> String {
+    let shown = value.get(0).map(|v| display_value(&v)).unwrap_or_default();
+    if value.dtype().is_string() || value.dtype().is_categorical() || value.dtype().is_temporal() {
+        format!("'{shown}'")
+    } else {
+        shown
+    }
+}
+
+/// "text", "bool", "date" ... for error messages.
+fn kind(dtype: &DataType) -> String {
+    if dtype.is_string() {
+        "text".into()
+    } else {
+        dtype_name(dtype)
+    }
+}
+
+/// One sentence for all filled columns.
+fn summary(method: FillMethod, done: &[Filled], names: &[String], explicit: bool) -> String {
+    let how = match method {
+        FillMethod::Forward => "forward fill".to_string(),
+        FillMethod::Backward => "backward fill".to_string(),
+        m => m.name().to_string(),
+    };
+    let total: usize = done.iter().map(|f| f.count).sum();
+    match done {
+        [] => match names {
+            [one] if explicit => format!("No missing values to fill in {one}"),
+            _ => "No missing values to fill".to_string(),
+        },
+        [f] => {
+            let with = match method {
+                FillMethod::Value => f.with.clone(),
+                _ if f.with.is_empty() => how.clone(),
+                _ => format!("{how} {}", f.with),
+            };
+            let mut s = format!(
+                "Filled {} in {} with {with}",
+                plural(f.count, "missing value"),
+                f.column
+            );
+            s.push_str(&tail(f));
+            s
+        }
+        many => {
+            let parts: Vec<String> = many
+                .iter()
+                .map(|f| {
+                    let with = if f.with.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", f.with)
+                    };
+                    format!("{} {}{with}{}", f.column, f.count, tail(f))
+                })
+                .collect();
+            format!(
+                "Filled {} in {} columns with {how}: {}",
+                plural(total, "missing value"),
+                many.len(),
+                parts.join(", ")
+            )
+        }
+    }
+}
+
+/// What a fill left behind: gaps without a neighbour, a dtype change.
+fn tail(f: &Filled) -> String {
+    let mut s = String::new();
+    if f.remaining > 0 {
+        s.push_str(&format!(" ({} left: no neighbouring value)", f.remaining));
+    }
+    if f.now_float {
+        s.push_str(&format!(" ({} is now float64)", f.column));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testdata::{apply_json, buffer_addr, raw_column, same_buffers, titanic};
+
+    /// Ages from the CSV by plain splitting (no quoted commas before `age`).
+    fn raw_ages() -> Vec<Option<f64>> {
+        raw_column("titanic.csv", "age")
+            .iter()
+            .map(|v| {
+                if v.is_empty() {
+                    None
+                } else {
+                    Some(v.parse().unwrap())
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn median_fill_matches_independent_median() {
+        let df = titanic();
+        let ages = raw_ages();
+        let mut known: Vec<f64> = ages.iter().flatten().copied().collect();
+        known.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let n = known.len();
+        let median = if n.is_multiple_of(2) {
+            (known[n / 2 - 1] + known[n / 2]) / 2.0
+        } else {
+            known[n / 2]
+        };
+        let missing = ages.len() - n;
+        assert_eq!(missing, 177); // data README
+        let out = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["age"],"method":"median"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            out.change_summary,
+            format!("Filled 177 missing values in age with median ({median:?})")
+        );
+        let age = out.frame.column("age").unwrap();
+        assert_eq!(age.null_count(), 0);
+        let filled = age.f64().unwrap();
+        let n_median = filled.iter().filter(|v| *v == Some(median)).count();
+        let had_median = known.iter().filter(|v| **v == median).count();
+        assert_eq!(n_median, had_median + 177);
+    }
+
+    #[test]
+    fn fill_one_column_shares_every_other_buffer() {
+        let df = titanic();
+        let out = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["age"],"method":"mean"}}"#,
+        )
+        .unwrap();
+        for column in df.columns() {
+            let after = out.frame.column(column.name()).unwrap();
+            if column.name() == "age" {
+                assert_ne!(buffer_addr(column), buffer_addr(after), "age was rewritten");
+            } else {
+                assert!(same_buffers(column, after), "{} was copied", column.name());
+            }
+        }
+    }
+
+    #[test]
+    fn mean_matches_independent_mean() {
+        let df = titanic();
+        let known: Vec<f64> = raw_ages().into_iter().flatten().collect();
+        let mean = known.iter().sum::<f64>() / known.len() as f64;
+        let out = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["age"],"method":"mean"}}"#,
+        )
+        .unwrap();
+        let age = out.frame.column("age").unwrap().f64().unwrap().clone();
+        let sum: f64 = age.iter().flatten().sum();
+        assert!((sum - (known.iter().sum::<f64>() + 177.0 * mean)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn value_fill_is_typed_against_the_column() {
+        let df = titanic();
+        let out = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["embarked"],"method":"value","value":"S"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            out.change_summary,
+            "Filled 2 missing values in embarked with 'S'"
+        );
+        let e = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["age"],"method":"value","value":"old"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.0,
+            r#"ERR value "old" does not fit column 'age' (float64)"#
+        );
+        let e = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["age"],"method":"value"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "ERR fill_missing method 'value' needs a 'value' param");
+    }
+
+    #[test]
+    fn mean_of_text_column_is_a_clear_error() {
+        let df = titanic();
+        let e = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["deck"],"method":"mean"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "ERR cannot fill text column 'deck' with mean");
+        let e = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["dek"],"method":"mode"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "ERR unknown column 'dek'");
+    }
+
+    #[test]
+    fn mode_over_all_columns_fills_every_gap() {
+        let df = titanic();
+        let out = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"method":"mode"}}"#,
+        )
+        .unwrap();
+        // README: 177 + 2 + 688 + 2 = 869 nulls in titanic.csv.
+        assert!(
+            out.change_summary
+                .starts_with("Filled 869 missing values in 4 columns with mode: "),
+            "{}",
+            out.change_summary
+        );
+        let nulls: usize = out.frame.columns().iter().map(|c| c.null_count()).sum();
+        assert_eq!(nulls, 0);
+        // The most frequent embarked value, counted independently.
+        let raw = raw_column("titanic.csv", "embarked");
+        let s = raw.iter().filter(|v| *v == "S").count();
+        assert!(s > raw.len() / 2);
+        assert!(
+            out.change_summary.contains("embarked 2 (S)"),
+            "{}",
+            out.change_summary
+        );
+    }
+
+    #[test]
+    fn forward_fill_leaves_leading_gap() {
+        let df = titanic();
+        let out = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["deck"],"method":"forward"}}"#,
+        )
+        .unwrap();
+        let raw = raw_column("titanic.csv", "deck");
+        let leading = raw.iter().take_while(|v| v.is_empty()).count();
+        assert_eq!(out.frame.column("deck").unwrap().null_count(), leading);
+        assert!(out.change_summary.starts_with(&format!(
+            "Filled {} missing values in deck with forward fill",
+            688 - leading
+        )));
+    }
+
+    #[test]
+    fn nan_counts_as_missing_and_int_mean_becomes_float() {
+        use polars::prelude::*;
+        let df = df! {
+            "x" => [Some(1.0), Some(f64::NAN), None, Some(3.0)],
+            "n" => [Some(1i64), Some(2), None, Some(2)],
+        }
+        .unwrap();
+        let out = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["x"],"method":"zero"}}"#,
+        )
+        .unwrap();
+        assert_eq!(out.change_summary, "Filled 2 missing values in x with zero");
+        let x: Vec<Option<f64>> = out
+            .frame
+            .column("x")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(x, [Some(1.0), Some(0.0), Some(0.0), Some(3.0)]);
+        // Mean of 1, 2, 2 = 5/3: not whole, so n becomes float64.
+        let out = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["n"],"method":"mean"}}"#,
+        )
+        .unwrap();
+        let mean = 5.0_f64 / 3.0;
+        assert_eq!(
+            out.change_summary,
+            format!("Filled 1 missing value in n with mean ({mean:?}) (n is now float64)")
+        );
+        assert_eq!(
+            out.frame.column("n").unwrap().f64().unwrap().get(2),
+            Some(mean)
+        );
+        // Median of 1, 2, 2 = 2: whole, so n stays int64.
+        let out = apply_json(
+            &df,
+            r#"{"action":"fill_missing","params":{"columns":["n"],"method":"median"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            out.frame.column("n").unwrap().i64().unwrap().get(2),
+            Some(2)
+        );
+    }
+}

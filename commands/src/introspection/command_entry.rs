@@ -1,0 +1,156 @@
+//! The `COMMAND INFO` and `COMMAND DOCS` entries of one command, built from
+//! its [`CommandSpec`], in Redis 7.0's shapes.
+
+use crate::reply::Reply;
+use crate::table::{CommandSpec, KeySpec, table};
+
+use super::docs_args;
+
+/// The command (`get`) or subcommand (`config|get`) named `name`,
+/// case-insensitive.
+pub fn lookup(name: &str) -> Option<&'static CommandSpec> {
+    let lower = name.to_ascii_lowercase();
+    match lower.split_once('|') {
+        None => table().get(&lower),
+        Some((parent, _)) => table()
+            .get(parent)?
+            .subcommands
+            .iter()
+            .find(|s| s.name == lower),
+    }
+}
+
+/// A `COMMAND INFO` entry: `[name, arity, flags, first key, last key, step,
+/// ACL categories, tips, key specifications, subcommands]`.
+///
+/// Flags, categories (with `@`), tips and key specifications are RESP3
+/// sets; subcommands an array of entries of the same shape. Commands whose
+/// keys are counted by an argument (`EVAL`) report `0, 0, 0` as the legacy
+/// triple and the `movablekeys` flag, as Redis 7.0.
+pub fn info_entry(spec: &CommandSpec) -> Reply {
+    let (first, last, step) = match spec.keys {
+        KeySpec::Range { first, last, step } => (first, last, step),
+        KeySpec::None | KeySpec::Keynum { .. } => (0, 0, 0),
+    };
+    let mut flags: Vec<Reply> = spec
+        .flags
+        .iter()
+        .map(|f| Reply::Status((*f).to_string()))
+        .collect();
+    if matches!(spec.keys, KeySpec::Keynum { .. }) && !spec.has_flag("movablekeys") {
+        flags.push(Reply::Status("movablekeys".into()));
+    }
+    let categories = spec
+        .categories
+        .iter()
+        .map(|c| Reply::Status(format!("@{c}")))
+        .collect();
+    let key_specs = key_spec(spec).into_iter().collect();
+    Reply::Array(vec![
+        Reply::text(spec.name),
+        Reply::Integer(spec.arity as i64),
+        Reply::Set(flags),
+        Reply::Integer(first as i64),
+        Reply::Integer(last as i64),
+        Reply::Integer(step as i64),
+        Reply::Set(categories),
+        Reply::Set(Vec::new()),
+        Reply::Set(key_specs),
+        Reply::Array(spec.subcommands.iter().map(info_entry).collect()),
+    ])
+}
+
+/// The access flags of a command's keys (`COMMAND GETKEYSANDFLAGS`, key
+/// specifications): `RO access` for read-only commands, otherwise Redis's
+/// worst case `RW access update`.
+pub fn key_flags(spec: &CommandSpec) -> &'static [&'static str] {
+    if spec.has_flag("readonly") && !spec.has_flag("write") {
+        &["RO", "access"]
+    } else {
+        &["RW", "access", "update"]
+    }
+}
+
+/// The Redis 7 key specification derived from the legacy key positions:
+/// `begin_search` by index, then `find_keys` by range (`lastkey` relative
+/// to the first key, or negative from the end) or by key count.
+fn key_spec(spec: &CommandSpec) -> Option<Reply> {
+    let flags = Reply::Set(
+        key_flags(spec)
+            .iter()
+            .map(|f| Reply::Status((*f).to_string()))
+            .collect(),
+    );
+    let (index, find_keys) = match spec.keys {
+        KeySpec::None => return None,
+        KeySpec::Range { first, last, step } => {
+            let lastkey = if last < 0 { last } else { last - first };
+            let find = Reply::map_of(vec![
+                ("type", Reply::text("range")),
+                (
+                    "spec",
+                    Reply::map_of(vec![
+                        ("lastkey", Reply::Integer(lastkey as i64)),
+                        ("keystep", Reply::Integer(step as i64)),
+                        ("limit", Reply::Integer(0)),
+                    ]),
+                ),
+            ]);
+            (first, find)
+        }
+        KeySpec::Keynum {
+            numkeys_at,
+            first,
+            step,
+        } => {
+            let find = Reply::map_of(vec![
+                ("type", Reply::text("keynum")),
+                (
+                    "spec",
+                    Reply::map_of(vec![
+                        ("keynumidx", Reply::Integer(0)),
+                        ("firstkey", Reply::Integer((first - numkeys_at) as i64)),
+                        ("keystep", Reply::Integer(step as i64)),
+                    ]),
+                ),
+            ]);
+            (numkeys_at, find)
+        }
+    };
+    let begin_search = Reply::map_of(vec![
+        ("type", Reply::text("index")),
+        (
+            "spec",
+            Reply::map_of(vec![("index", Reply::Integer(index as i64))]),
+        ),
+    ]);
+    Some(Reply::map_of(vec![
+        ("flags", flags),
+        ("begin_search", begin_search),
+        ("find_keys", find_keys),
+    ]))
+}
+
+/// A `COMMAND DOCS` entry: a map of `summary`, `since`, `group`,
+/// `arguments` (derived from the syntax line, when it has any) and
+/// `subcommands` (a map of name to entry, for containers).
+pub fn docs_entry(spec: &CommandSpec) -> Reply {
+    let mut fields = vec![
+        ("summary", Reply::text(spec.summary)),
+        ("since", Reply::text(spec.since)),
+        ("group", Reply::text(spec.group)),
+    ];
+    let arguments = docs_args::arguments(spec.syntax);
+    if !arguments.is_empty() {
+        fields.push(("arguments", Reply::Array(arguments)));
+    }
+    if !spec.subcommands.is_empty() {
+        let subs = spec
+            .subcommands
+            .iter()
+            .map(|sub| (Reply::text(sub.name), docs_entry(sub)))
+            .collect();
+        fields.push(("subcommands", Reply::Map(subs)));
+    }
+    Reply::map_of(fields)
+}

@@ -1,0 +1,241 @@
+//! `MEMORY USAGE | STATS | DOCTOR | MALLOC-STATS | PURGE | HELP` and the
+//! `DEBUG` subset framekv supports (`SLEEP`, `OBJECT`, `HELP`).
+
+use std::time::Duration;
+
+use crate::ctx::Ctx;
+use crate::error::{CommandError, Result};
+use crate::keyspace::{Entry, Value};
+use crate::parse::{Parse, parse_f64};
+use crate::reply::Reply;
+use crate::table::CommandSpec;
+
+/// The `MEMORY` container, as Redis 7.0 declares it.
+pub fn memory() -> CommandSpec {
+    let plain = |name, handler, summary| {
+        CommandSpec::new(name, 2, handler)
+            .categories(&["slow"])
+            .doc("server", "4.0.0", summary, "")
+    };
+    CommandSpec::container(
+        "memory",
+        vec![
+            CommandSpec::new("memory|usage", -3, memory_usage)
+                .flags(&["readonly"])
+                .categories(&["read", "slow"])
+                .keys(2, 2, 1)
+                .doc(
+                    "server",
+                    "4.0.0",
+                    "Estimate the memory usage of a key",
+                    "key [SAMPLES count]",
+                ),
+            plain("memory|stats", memory_stats, "Show memory usage details"),
+            plain(
+                "memory|doctor",
+                memory_doctor,
+                "Outputs memory problems report",
+            ),
+            plain(
+                "memory|malloc-stats",
+                memory_malloc_stats,
+                "Show allocator internal stats",
+            ),
+            plain(
+                "memory|purge",
+                memory_purge,
+                "Ask the allocator to release memory",
+            ),
+            plain(
+                "memory|help",
+                memory_help,
+                "Show helpful text about the different subcommands",
+            )
+            .flags(&["loading", "stale"]),
+        ],
+    )
+    .categories(&["slow"])
+    .doc(
+        "server",
+        "4.0.0",
+        "A container for memory diagnostics commands",
+        "",
+    )
+}
+
+/// `MEMORY USAGE key [SAMPLES count]` — approximate bytes used by the key,
+/// its value and its slot in the database. Does not count as an access.
+///
+/// Reply: integer, or null when the key does not exist. Errors:
+/// `ERR value is not an integer or out of range` for a non-numeric count,
+/// `ERR syntax error` for a negative one or any other argument (Redis 7.0).
+fn memory_usage(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    if args.eat_keyword("samples") {
+        // framekv measures values exactly, so the sample count is only validated.
+        if args.next_i64()? < 0 {
+            return Err(CommandError::syntax());
+        }
+    }
+    args.finish()?;
+    let mut db = ctx.db();
+    let Some(entry) = db.peek(&key, ctx.now_ms) else {
+        return Ok(Reply::Null);
+    };
+    let bytes = key.len() + entry.value.memory_bytes() + std::mem::size_of::<Entry>();
+    Ok(Reply::Integer(bytes as i64))
+}
+
+/// `MEMORY STATS` — a map of allocator totals and key counts, a subset of
+/// Redis 7.0's fields (`peak.allocated`, `total.allocated`, `keys.count`,
+/// `peak.percentage`).
+fn memory_stats(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    args.finish()?;
+    let used = crate::memory::used_memory() as u64;
+    let peak = (crate::memory::peak_memory() as u64).max(used);
+    let keyspace = &ctx.server.keyspace;
+    let keys: usize = (0..keyspace.len()).map(|i| keyspace.db(i).len()).sum();
+    let peak_pct = if peak == 0 {
+        0.0
+    } else {
+        used as f64 * 100.0 / peak as f64
+    };
+    Ok(Reply::map_of(vec![
+        ("peak.allocated", Reply::Integer(peak as i64)),
+        ("total.allocated", Reply::Integer(used as i64)),
+        ("keys.count", Reply::Integer(keys as i64)),
+        ("peak.percentage", Reply::Double(peak_pct)),
+    ]))
+}
+
+/// `MEMORY DOCTOR` — framekv has no memory advisor; the reply says where to look.
+fn memory_doctor(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    args.finish()?;
+    let text = "framekv has no memory doctor: see INFO memory, MEMORY STATS and INFO sessions.\n";
+    Ok(if ctx.resp3() {
+        Reply::Verbatim(text.into())
+    } else {
+        Reply::text(text)
+    })
+}
+
+/// `MEMORY MALLOC-STATS` — Redis's text for an allocator without statistics (libc).
+fn memory_malloc_stats(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    args.finish()?;
+    let text = "Stats not supported for the current allocator";
+    Ok(if ctx.resp3() {
+        Reply::Verbatim(text.into())
+    } else {
+        Reply::text(text)
+    })
+}
+
+/// `MEMORY PURGE` — nothing to purge with the system allocator. Reply: `+OK`.
+fn memory_purge(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    args.finish()?;
+    Ok(Reply::ok())
+}
+
+/// `MEMORY HELP` — Redis 7.0's help text.
+fn memory_help(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    args.finish()?;
+    Ok(crate::server_cmds::help_reply(&[
+        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DOCTOR",
+        "    Return memory problems reports.",
+        "MALLOC-STATS",
+        "    Return internal statistics report from the memory allocator.",
+        "PURGE",
+        "    Attempt to purge dirty pages for reclamation by the allocator.",
+        "STATS",
+        "    Return information about the memory usage of the server.",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return memory in bytes used by <key> and its value. Nested values are",
+        "    sampled up to <count> times (default: 5, 0 means sample all).",
+        "HELP",
+        "    Prints this help.",
+    ]))
+}
+
+/// `DEBUG`, as Redis 7.0 declares it (not a container: it parses its own
+/// subcommand).
+pub fn debug() -> CommandSpec {
+    CommandSpec::new("debug", -2, debug_cmd)
+        .flags(&["admin", "noscript", "loading", "stale"])
+        .categories(&["admin", "slow", "dangerous"])
+        .doc("server", "1.0.0", "A container for debugging commands", "")
+}
+
+/// `DEBUG SLEEP seconds | OBJECT key | HELP`.
+///
+/// `SLEEP` waits the given (fractional) seconds and replies `+OK`; unlike
+/// Redis it blocks only the calling client, on a blocking-pool thread. The
+/// number is read as `strtod` does, so a non-number sleeps 0 seconds.
+/// `OBJECT` replies with Redis's status line `Value at:0x... refcount:1
+/// encoding:... serializedlength:... lru:... lru_seconds_idle:...`, or
+/// `ERR no such key`. Other subcommands or counts: `ERR unknown subcommand
+/// or wrong number of arguments for 'x'. Try DEBUG HELP.`
+fn debug_cmd(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let sub = args.next_bytes()?;
+    let sub_text = String::from_utf8_lossy(&sub).into_owned();
+    let rest = args.rest();
+    match (sub_text.to_ascii_lowercase().as_str(), rest.as_slice()) {
+        ("sleep", [seconds]) => {
+            let seconds = parse_f64(seconds).filter(|s| *s > 0.0).unwrap_or(0.0);
+            let duration =
+                Duration::try_from_secs_f64(seconds.min(u32::MAX as f64)).unwrap_or_default();
+            Ok(Reply::deferred(move || {
+                std::thread::sleep(duration);
+                Reply::ok()
+            }))
+        }
+        ("object", [key]) => {
+            let mut db = ctx.db();
+            let entry = db
+                .peek(key, ctx.now_ms)
+                .ok_or_else(CommandError::no_such_key)?;
+            Ok(Reply::Status(debug_object_line(entry, ctx.now_ms)))
+        }
+        ("help", []) => Ok(crate::server_cmds::help_reply(&[
+            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "OBJECT <key>",
+            "    Show low-level info about the `key` and associated value.",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
+            "HELP",
+            "    Prints this help.",
+        ])),
+        _ => Err(CommandError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            sub_text.chars().take(128).collect::<String>()
+        ))),
+    }
+}
+
+/// Redis's `DEBUG OBJECT` line for `entry`.
+fn debug_object_line(entry: &Entry, now_ms: i64) -> String {
+    let address = &entry.value as *const Value as usize;
+    let idle_s = (now_ms - entry.last_access_ms).max(0) / 1000;
+    format!(
+        "Value at:0x{address:x} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{idle_s}",
+        entry.value.encoding(),
+        serialized_length(&entry.value),
+        crate::server_cmds::lru_clock(entry.last_access_ms),
+    )
+}
+
+/// Bytes the value would take in an RDB file: integers in 2, 3 or 5 bytes,
+/// strings with a 1, 2 or 5 byte length prefix; other types by their memory.
+fn serialized_length(value: &Value) -> usize {
+    let Value::String(s) = value else {
+        return value.memory_bytes();
+    };
+    match crate::parse::parse_i64(s) {
+        Some(n) if (-128..=127).contains(&n) => 2,
+        Some(n) if (-32_768..=32_767).contains(&n) => 3,
+        Some(n) if (i32::MIN as i64..=i32::MAX as i64).contains(&n) => 5,
+        _ if s.len() < 64 => s.len() + 1,
+        _ if s.len() < 16_384 => s.len() + 2,
+        _ => s.len() + 5,
+    }
+}

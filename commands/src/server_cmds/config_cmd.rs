@@ -1,0 +1,234 @@
+//! `CONFIG GET | SET | RESETSTAT | REWRITE | HELP`.
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering::Relaxed;
+
+use crate::config::{self, Directive};
+use crate::ctx::Ctx;
+use crate::error::{CommandError, Result};
+use crate::parse::Parse;
+use crate::reply::Reply;
+use crate::state::Server;
+use crate::table::{CommandSpec, table};
+
+const SUBCOMMAND_FLAGS: &[&str] = &["admin", "noscript", "loading", "stale"];
+const SUBCOMMAND_CATEGORIES: &[&str] = &["admin", "slow", "dangerous"];
+
+/// The `CONFIG` container and its subcommands, as Redis 7.0 declares them.
+pub fn config() -> CommandSpec {
+    CommandSpec::container(
+        "config",
+        vec![
+            CommandSpec::new("config|get", -3, get)
+                .flags(SUBCOMMAND_FLAGS)
+                .categories(SUBCOMMAND_CATEGORIES)
+                .doc(
+                    "server",
+                    "2.0.0",
+                    "Get the values of configuration parameters",
+                    "parameter [parameter ...]",
+                ),
+            CommandSpec::new("config|set", -4, set)
+                .flags(SUBCOMMAND_FLAGS)
+                .categories(SUBCOMMAND_CATEGORIES)
+                .doc(
+                    "server",
+                    "2.0.0",
+                    "Set configuration parameters to the given values",
+                    "parameter value [parameter value ...]",
+                ),
+            CommandSpec::new("config|resetstat", 2, resetstat)
+                .flags(SUBCOMMAND_FLAGS)
+                .categories(SUBCOMMAND_CATEGORIES)
+                .doc("server", "2.0.0", "Reset the stats returned by INFO", ""),
+            CommandSpec::new("config|rewrite", 2, rewrite)
+                .flags(SUBCOMMAND_FLAGS)
+                .categories(SUBCOMMAND_CATEGORIES)
+                .doc(
+                    "server",
+                    "2.8.0",
+                    "Rewrite the configuration file with the in memory configuration",
+                    "",
+                ),
+            CommandSpec::new("config|help", 2, help)
+                .flags(&["loading", "stale"])
+                .categories(&["slow"])
+                .doc(
+                    "server",
+                    "5.0.0",
+                    "Show helpful text about the different subcommands",
+                    "",
+                ),
+        ],
+    )
+    .categories(&["slow"])
+    .doc(
+        "server",
+        "2.0.0",
+        "A container for server configuration commands",
+        "",
+    )
+}
+
+/// `CONFIG GET parameter [parameter ...]` — the directives matching any of
+/// the glob patterns (case-insensitive), each listed once.
+///
+/// Reply: map of name to value (RESP2: flat array), as Redis 7.0.
+fn get(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let patterns = args.rest();
+    let mut seen = HashSet::new();
+    let mut fields = Vec::new();
+    for pattern in &patterns {
+        for (name, value) in ctx.server.config.matching(pattern) {
+            if seen.insert(name) {
+                fields.push((Reply::text(name), Reply::text(value)));
+            }
+        }
+    }
+    Ok(Reply::Map(fields))
+}
+
+/// `CONFIG SET parameter value [parameter value ...]` — changes directives,
+/// all or none.
+///
+/// Reply: `+OK`. Errors (Redis 7.0 texts, checked in Redis's order: names
+/// first, then values): `ERR syntax error` for an odd argument count;
+/// `ERR Unknown option or number of arguments for CONFIG SET - 'x'`;
+/// `ERR CONFIG SET failed (possibly related to argument 'x') - can't set
+/// immutable config` / `- duplicate parameter` / `- <why the value is bad>`.
+fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let words = args.rest();
+    if !words.len().is_multiple_of(2) {
+        return Err(CommandError::syntax());
+    }
+    let mut chosen: Vec<&'static Directive> = Vec::new();
+    for pair in words.chunks(2) {
+        let name = String::from_utf8_lossy(&pair[0]);
+        let directive = config::directive(&name).ok_or_else(|| {
+            CommandError::err(format!(
+                "Unknown option or number of arguments for CONFIG SET - '{name}'"
+            ))
+        })?;
+        if !directive.mutable {
+            return Err(set_failed(directive, "can't set immutable config"));
+        }
+        if chosen.iter().any(|d| d.name == directive.name) {
+            return Err(set_failed(directive, "duplicate parameter"));
+        }
+        chosen.push(directive);
+    }
+    let mut values = Vec::with_capacity(chosen.len());
+    for (directive, pair) in chosen.iter().zip(words.chunks(2)) {
+        let raw = String::from_utf8_lossy(&pair[1]);
+        values.push(config::normalise(directive, &raw).map_err(|e| set_failed(directive, &e))?);
+    }
+    for (directive, value) in chosen.iter().zip(&values) {
+        // Validated above, so this cannot fail; an error here would mean the
+        // table and `normalise` disagree, which is worth surfacing.
+        ctx.server
+            .config
+            .set_at_runtime(directive.name, value)
+            .map_err(CommandError::err)?;
+    }
+    ctx.server.slowlog.configure(&ctx.server.config);
+    tracing::info!(params = ?chosen.iter().map(|d| d.name).collect::<Vec<_>>(), "CONFIG SET");
+    Ok(Reply::ok())
+}
+
+fn set_failed(directive: &Directive, why: &str) -> CommandError {
+    CommandError::err(format!(
+        "CONFIG SET failed (possibly related to argument '{}') - {why}",
+        directive.name
+    ))
+}
+
+/// `CONFIG RESETSTAT` — zeroes the counters `INFO` reports: server stats,
+/// every command's and subcommand's `commandstats`, keyspace hits, misses
+/// and expired keys, and the session/frame counters. The slow log is kept,
+/// as in Redis 7.0.
+///
+/// Reply: `+OK`.
+fn resetstat(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    args.finish()?;
+    reset_stats(ctx.server);
+    Ok(Reply::ok())
+}
+
+/// Zeroes every `INFO` counter (see [`resetstat`]).
+pub fn reset_stats(server: &Server) {
+    let s = &server.stats;
+    for counter in [
+        &s.total_connections_received,
+        &s.total_commands_processed,
+        &s.rejected_connections,
+        &s.total_net_input_bytes,
+        &s.total_net_output_bytes,
+        &s.total_error_replies,
+    ] {
+        counter.store(0, Relaxed);
+    }
+    let f = &server.frame_stats;
+    for counter in [&f.ops_applied, &f.undos, &f.redos, &f.sessions_expired] {
+        counter.store(0, Relaxed);
+    }
+    f.op_latencies_us.lock().clear();
+    for spec in table().iter() {
+        spec.stats.reset();
+        for sub in &spec.subcommands {
+            sub.stats.reset();
+        }
+    }
+    for index in 0..server.keyspace.len() {
+        let mut db = server.keyspace.db(index);
+        db.hits = 0;
+        db.misses = 0;
+        db.expired_keys = 0;
+        db.expired_sessions = 0;
+    }
+}
+
+/// `CONFIG REWRITE` — writes the live configuration into the config file the
+/// server was started with (see [`super::config_rewrite`]).
+///
+/// Reply: `+OK`. Errors: `ERR The server is running without a config file`;
+/// `ERR Rewriting config file: <OS error>`.
+fn rewrite(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    args.finish()?;
+    let Some(path) = ctx.server.config_file.as_deref() else {
+        return Err(CommandError::err(
+            "The server is running without a config file",
+        ));
+    };
+    super::config_rewrite::rewrite_file(path, &ctx.server.config)
+        .map_err(|e| CommandError::err(format!("Rewriting config file: {e}")))?;
+    tracing::info!(path = %path.display(), "CONFIG REWRITE executed with success");
+    Ok(Reply::ok())
+}
+
+/// `CONFIG HELP` — Redis 7.0's help text, one status line per element.
+fn help(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    args.finish()?;
+    Ok(help_reply(&[
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    ]))
+}
+
+/// A `... HELP` reply: an array of status lines, as Redis's `addReplyHelp`.
+pub fn help_reply(lines: &[&str]) -> Reply {
+    Reply::Array(
+        lines
+            .iter()
+            .map(|l| Reply::Status((*l).to_string()))
+            .collect(),
+    )
+}

@@ -1,0 +1,61 @@
+//! Finding a session for a command: type check, expiry, and the sliding TTL.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crate::ctx::Ctx;
+use crate::error::{CommandError, Result};
+use crate::keyspace::{Db, Value};
+
+use super::Session;
+
+/// A session found by [`open`], with what the command may report about the
+/// access.
+pub struct Opened {
+    /// The session.
+    pub session: Arc<Session>,
+    /// The access time before this one, ms since the epoch.
+    pub previous_access_ms: i64,
+    /// The key's absolute expiry after the access (ms since the epoch), if any.
+    pub expire_at: Option<i64>,
+}
+
+/// `ERR no such session '<id>'`.
+pub fn no_such_session(id: &[u8]) -> CommandError {
+    CommandError::err(format!("no such session '{}'", String::from_utf8_lossy(id)))
+}
+
+/// Finds session `id` in the client's database and records the access:
+/// the access time, and for a `SLIDING` session with a TTL the expiry is
+/// reset to the full length (a session made persistent with `PERSIST`
+/// stays persistent). The database lock is held only inside this call.
+///
+/// Errors: `ERR no such session '<id>'` when the key is missing or expired;
+/// `WRONGTYPE` when it holds another type.
+pub fn open(ctx: &Ctx, id: &[u8]) -> Result<Opened> {
+    let mut db = ctx.db();
+    open_in(&mut db, id, ctx.now_ms)
+}
+
+/// [`open`] on an already locked database (commands naming two sessions).
+pub fn open_in(db: &mut Db, id: &[u8], now_ms: i64) -> Result<Opened> {
+    let (session, expire_at) = match db.get(id, now_ms) {
+        None => return Err(no_such_session(id)),
+        Some(entry) => match &entry.value {
+            Value::Session(s) => (s.clone(), entry.expire_at),
+            _ => return Err(CommandError::wrong_type()),
+        },
+    };
+    let previous_access_ms = session.touch(now_ms);
+    let ttl_len = session.ttl_len_ms.load(Ordering::Relaxed);
+    let mut expire_at = expire_at;
+    if session.sliding.load(Ordering::Relaxed) && ttl_len > 0 && expire_at.is_some() {
+        expire_at = Some(now_ms.saturating_add(ttl_len));
+        db.set_expire(id, expire_at, now_ms);
+    }
+    Ok(Opened {
+        session,
+        previous_access_ms,
+        expire_at,
+    })
+}

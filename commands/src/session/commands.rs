@@ -1,0 +1,359 @@
+//! `SESSION.CREATE`, `SESSION.INFO`, `SESSION.TOUCH`, `SESSION.LIST`,
+//! `SESSION.SCAN`, `SESSION.DESTROY`.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+
+use crate::ctx::Ctx;
+use crate::error::{CommandError, Result};
+use crate::glob::glob_match;
+use crate::keyspace::{Entry, Value};
+use crate::parse::Parse;
+use crate::reply::Reply;
+use crate::table::CommandSpec;
+
+use super::{Session, open};
+
+/// The session family's commands.
+pub fn commands() -> Vec<CommandSpec> {
+    vec![
+        CommandSpec::new("session.create", -1, create)
+            .flags(&["write", "denyoom"])
+            .categories(&["session", "write"])
+            .doc(
+                "session",
+                "0.1.0",
+                "Creates a data-editing session and returns its id.",
+                "[ID id] [TTL seconds] [SLIDING] [OWNER name] [META field value [field value ...]]",
+            ),
+        CommandSpec::new("session.info", 2, info)
+            .flags(&["readonly", "fast"])
+            .categories(&["session", "read"])
+            .keys(1, 1, 1)
+            .doc(
+                "session",
+                "0.1.0",
+                "Describes a session: owner, times, TTL, tables, memory and metadata.",
+                "id",
+            ),
+        CommandSpec::new("session.touch", -2, touch)
+            .flags(&["write", "fast"])
+            .categories(&["session", "write"])
+            .keys(1, 1, 1)
+            .doc(
+                "session",
+                "0.1.0",
+                "Resets (or sets) a session's TTL and returns it in milliseconds.",
+                "id [TTL seconds]",
+            ),
+        CommandSpec::new("session.list", -1, list)
+            .flags(&["readonly"])
+            .categories(&["session", "read", "slow"])
+            .doc(
+                "session",
+                "0.1.0",
+                "Lists the ids of the sessions in the current database.",
+                "[OWNER name] [MATCH pattern] [COUNT count]",
+            ),
+        CommandSpec::new("session.scan", -2, scan)
+            .flags(&["readonly"])
+            .categories(&["session", "read", "slow"])
+            .doc(
+                "session",
+                "0.1.0",
+                "Incrementally iterates over the session ids of the current database.",
+                "cursor [MATCH pattern] [COUNT count] [OWNER name]",
+            ),
+        CommandSpec::new("session.destroy", 2, destroy)
+            .flags(&["write"])
+            .categories(&["session", "write"])
+            .keys(1, 1, 1)
+            .doc(
+                "session",
+                "0.1.0",
+                "Deletes a session and every table in it.",
+                "id",
+            ),
+    ]
+}
+
+/// Seconds argument of `TTL` as milliseconds; 0 means no expiry.
+/// Error: Redis's `ERR invalid expire time in '<cmd>' command` for negative
+/// or overflowing values.
+fn ttl_ms(args: &mut Parse) -> Result<i64> {
+    let seconds = args.next_i64()?;
+    let invalid = || CommandError::err(format!("invalid expire time in '{}' command", args.name()));
+    if seconds < 0 {
+        return Err(invalid());
+    }
+    seconds.checked_mul(1000).ok_or_else(invalid)
+}
+
+/// `SESSION.CREATE [ID id] [TTL seconds] [SLIDING] [OWNER name] [META field value ...]`
+///
+/// Reply: the id (bulk string), a UUID v4 unless `ID` is given. `TTL`
+/// defaults to `session-default-ttl` (0 = never expires); `OWNER` to the
+/// authenticated user. `META` takes every remaining argument as field/value
+/// pairs, so it comes last.
+///
+/// Errors: `ERR session '<id>' already exists` (or `ERR key '<id>' already
+/// exists` for a key of another type); syntax errors before anything changes.
+fn create(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let mut id = None;
+    let mut ttl = None;
+    let mut sliding = false;
+    let mut owner = None;
+    let mut meta = Vec::new();
+    while !args.is_empty() {
+        match args.next_keyword()?.as_str() {
+            "ID" => id = Some(args.next_string()?),
+            "TTL" => ttl = Some(ttl_ms(args)?),
+            "SLIDING" => sliding = true,
+            "OWNER" => owner = Some(args.next_string()?),
+            "META" => {
+                if args.remaining() == 0 || !args.remaining().is_multiple_of(2) {
+                    return Err(CommandError::syntax());
+                }
+                while !args.is_empty() {
+                    meta.push((args.next_string()?, args.next_string()?));
+                }
+            }
+            _ => return Err(CommandError::syntax()),
+        }
+    }
+    args.finish()?;
+    let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if id.is_empty() {
+        return Err(CommandError::err("session id must not be empty"));
+    }
+    let ttl = match ttl {
+        Some(ms) => ms,
+        None => ctx
+            .server
+            .config
+            .get_i64("session-default-ttl")
+            .saturating_mul(1000),
+    };
+    let owner = owner.unwrap_or_else(|| ctx.client.user.clone());
+    let now = ctx.now_ms;
+    let mut db = ctx.db();
+    if let Some(entry) = db.peek(id.as_bytes(), now) {
+        return Err(match entry.value {
+            Value::Session(_) => CommandError::err(format!("session '{id}' already exists")),
+            _ => CommandError::err(format!("key '{id}' already exists")),
+        });
+    }
+    let session = Session::new(id.clone(), owner, now, ttl, sliding, meta);
+    let expire_at = (ttl > 0).then(|| now.saturating_add(ttl));
+    db.insert(
+        Bytes::from(id.clone()),
+        Value::Session(Arc::new(session)),
+        expire_at,
+        now,
+    );
+    tracing::debug!(session = %id, ttl_ms = ttl, sliding, "session created");
+    Ok(Reply::text(id))
+}
+
+/// `SESSION.INFO id`
+///
+/// Reply: map `id`, `owner`, `created_ms`, `last_access_ms` (the access
+/// before this one), `ttl_ms` (-1 when none), `sliding` (bool), `tables`
+/// (array of names), `memory_bytes`, `meta` (map). Counts as an access
+/// (slides the TTL).
+fn info(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let id = args.next_bytes()?;
+    args.finish()?;
+    let opened = open(ctx, &id)?;
+    let s = &opened.session;
+    let ttl_ms = opened.expire_at.map_or(-1, |at| (at - ctx.now_ms).max(0));
+    let meta = s
+        .meta
+        .lock()
+        .iter()
+        .map(|(k, v)| (Reply::text(k.clone()), Reply::text(v.clone())))
+        .collect();
+    Ok(Reply::map_of(vec![
+        ("id", Reply::Bulk(id)),
+        ("owner", Reply::text(s.owner.clone())),
+        ("created_ms", Reply::Integer(s.created_ms)),
+        ("last_access_ms", Reply::Integer(opened.previous_access_ms)),
+        ("ttl_ms", Reply::Integer(ttl_ms)),
+        ("sliding", Reply::Bool(s.sliding.load(Ordering::Relaxed))),
+        ("tables", Reply::bulk_array(s.table_names())),
+        ("memory_bytes", Reply::Integer(s.memory_bytes() as i64)),
+        ("meta", Reply::Map(meta)),
+    ]))
+}
+
+/// `SESSION.TOUCH id [TTL seconds]`
+///
+/// Resets the expiry to the session's full TTL, or with `TTL` sets a new
+/// full TTL (0 removes the expiry). Reply: the new TTL in ms, -1 for none.
+fn touch(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let id = args.next_bytes()?;
+    let new_ttl = if args.is_empty() {
+        None
+    } else if args.next_keyword()? == "TTL" {
+        Some(ttl_ms(args)?)
+    } else {
+        return Err(CommandError::syntax());
+    };
+    args.finish()?;
+    let now = ctx.now_ms;
+    let mut db = ctx.db();
+    let opened = super::open_in(&mut db, &id, now)?;
+    let session = opened.session;
+    let ttl = match new_ttl {
+        Some(ms) => {
+            session.ttl_len_ms.store(ms, Ordering::Relaxed);
+            ms
+        }
+        None => session.ttl_len_ms.load(Ordering::Relaxed),
+    };
+    if ttl > 0 {
+        db.set_expire(&id, Some(now.saturating_add(ttl)), now);
+        Ok(Reply::Integer(ttl))
+    } else {
+        db.set_expire(&id, None, now);
+        Ok(Reply::Integer(-1))
+    }
+}
+
+/// Filters shared by `SESSION.LIST` and `SESSION.SCAN`.
+#[derive(Default)]
+struct Filter {
+    owner: Option<String>,
+    pattern: Option<Bytes>,
+    count: Option<usize>,
+}
+
+impl Filter {
+    /// Parses `OWNER`, `MATCH` and `COUNT` in any order. `COUNT` below 1 is
+    /// a syntax error, as for Redis's `SCAN`.
+    fn parse(args: &mut Parse) -> Result<Filter> {
+        let mut filter = Filter::default();
+        while !args.is_empty() {
+            match args.next_keyword()?.as_str() {
+                "OWNER" => filter.owner = Some(args.next_string()?),
+                "MATCH" => filter.pattern = Some(args.next_bytes()?),
+                "COUNT" => {
+                    let n = args.next_i64()?;
+                    if n < 1 {
+                        return Err(CommandError::syntax());
+                    }
+                    filter.count = Some(n as usize);
+                }
+                _ => return Err(CommandError::syntax()),
+            }
+        }
+        args.finish()?;
+        Ok(filter)
+    }
+
+    /// True when `entry` at `key` is a live session passing the filters.
+    fn accepts(&self, key: &[u8], entry: &Entry, now_ms: i64) -> bool {
+        let Value::Session(session) = &entry.value else {
+            return false;
+        };
+        entry.expire_at.is_none_or(|at| at > now_ms)
+            && self.owner.as_ref().is_none_or(|o| *o == session.owner)
+            && self
+                .pattern
+                .as_ref()
+                .is_none_or(|p| glob_match(p, key, false))
+    }
+}
+
+/// `SESSION.LIST [OWNER name] [MATCH pattern] [COUNT n]`
+///
+/// Reply: array of the ids of live sessions in the current database, sorted,
+/// at most `COUNT` of them (all by default). Does not count as an access.
+fn list(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let filter = Filter::parse(args)?;
+    let now = ctx.now_ms;
+    let mut ids: Vec<Bytes> = {
+        let db = ctx.db();
+        db.iter()
+            .filter(|(k, e)| filter.accepts(k, e, now))
+            .map(|(k, _)| k.clone())
+            .collect()
+    };
+    ids.sort();
+    if let Some(count) = filter.count {
+        ids.truncate(count);
+    }
+    Ok(Reply::bulk_array(ids))
+}
+
+/// `SESSION.SCAN cursor [MATCH pattern] [COUNT n] [OWNER name]`
+///
+/// Like Redis's `SCAN ... TYPE session`: visits about `COUNT` (default 10)
+/// keys from `cursor` and replies `[next_cursor, [ids...]]`; the iteration
+/// is complete when the cursor returned is `0`. Error: `ERR invalid cursor`.
+fn scan(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let cursor =
+        parse_cursor(&args.next_bytes()?).ok_or_else(|| CommandError::err("invalid cursor"))?;
+    let filter = Filter::parse(args)?;
+    let count = filter.count.unwrap_or(10);
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    let mut ids = Vec::new();
+    let mut index = usize::try_from(cursor).unwrap_or(usize::MAX);
+    let mut visited = 0;
+    while visited < count {
+        let Some((key, entry)) = db.key_at(index) else {
+            index = 0;
+            break;
+        };
+        if filter.accepts(key, entry, now) {
+            ids.push(Reply::Bulk(key.clone()));
+        }
+        index += 1;
+        visited += 1;
+    }
+    if index >= db.len() {
+        index = 0;
+    }
+    Ok(Reply::Array(vec![
+        Reply::text(index.to_string()),
+        Reply::Array(ids),
+    ]))
+}
+
+/// `SESSION.DESTROY id`
+///
+/// Reply: 1 when the session existed (it and all its tables are gone), 0
+/// otherwise. Error: `WRONGTYPE` for a key of another type. The memory is
+/// freed off the database lock.
+fn destroy(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let id = args.next_bytes()?;
+    args.finish()?;
+    let now = ctx.now_ms;
+    let removed = {
+        let mut db = ctx.db();
+        let is_session = match db.peek(&id, now) {
+            None => return Ok(Reply::Integer(0)),
+            Some(entry) => matches!(entry.value, Value::Session(_)),
+        };
+        if !is_session {
+            return Err(CommandError::wrong_type());
+        }
+        db.remove(&id)
+    };
+    tracing::debug!(session = %String::from_utf8_lossy(&id), "session destroyed");
+    Ok(Reply::deferred(move || {
+        drop(removed);
+        Reply::Integer(1)
+    }))
+}
+
+/// A `SCAN` cursor: an unsigned decimal integer (Redis's `string2ull`).
+fn parse_cursor(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}

@@ -1,0 +1,122 @@
+//! Counters: INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT. The value stays a
+//! string; each command parses it, adds, and stores the decimal result,
+//! keeping the key's TTL. Matches Redis 7.0's `incrDecrCommand` and
+//! `incrbyfloatCommand`.
+
+use bytes::Bytes;
+
+use crate::ctx::Ctx;
+use crate::error::{CommandError, Result};
+use crate::keys::string_of;
+use crate::keyspace::Value;
+use crate::parse::{Parse, parse_f64, parse_i64};
+use crate::reply::Reply;
+
+/// `INCR key` — adds 1 to the integer at `key` (a missing key counts as 0).
+///
+/// Reply: the new value. Errors: `ERR value is not an integer or out of range`,
+/// `ERR increment or decrement would overflow`, WRONGTYPE.
+pub fn incr(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    incr_by(ctx, key, 1)
+}
+
+/// `DECR key` — subtracts 1; see [`incr`].
+pub fn decr(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    incr_by(ctx, key, -1)
+}
+
+/// `INCRBY key increment` — adds `increment`; see [`incr`].
+pub fn incrby(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let delta = args.next_i64()?;
+    args.finish()?;
+    incr_by(ctx, key, delta)
+}
+
+/// `DECRBY key decrement` — subtracts `decrement`; see [`incr`].
+/// Extra error: `ERR decrement would overflow` for -9223372036854775808.
+pub fn decrby(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let delta = args.next_i64()?;
+    args.finish()?;
+    let Some(negated) = delta.checked_neg() else {
+        return Err(CommandError::err("decrement would overflow"));
+    };
+    incr_by(ctx, key, negated)
+}
+
+fn incr_by(ctx: &mut Ctx, key: Bytes, delta: i64) -> Result<Reply> {
+    let mut db = ctx.db();
+    let current = match db.get(&key, ctx.now_ms) {
+        None => 0,
+        Some(entry) => parse_i64(string_of(&entry.value)?).ok_or_else(CommandError::not_integer)?,
+    };
+    let next = current
+        .checked_add(delta)
+        .ok_or_else(|| CommandError::err("increment or decrement would overflow"))?;
+    db.set_keep_ttl(
+        key,
+        Value::String(Bytes::from(next.to_string())),
+        ctx.now_ms,
+    );
+    Ok(Reply::Integer(next))
+}
+
+/// `INCRBYFLOAT key increment` — adds a float to the number at `key` (a
+/// missing key counts as 0) and stores the result in decimal notation,
+/// never with an exponent and without trailing zeros.
+///
+/// Reply: the new value as a bulk string. Errors: `ERR value is not a valid
+/// float` (argument or stored value), `ERR increment would produce NaN or
+/// Infinity`, WRONGTYPE.
+///
+/// Arithmetic is `f64` with the shortest round-trip decimal form, where Redis
+/// uses the platform's `long double` and `%.17Lf`: results agree for
+/// ordinary values (`10.5 + 0.1 = 10.6`) and may differ in the last digits
+/// where `long double` keeps extra precision.
+pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let delta = args.next_f64()?;
+    args.finish()?;
+    let mut db = ctx.db();
+    let current = match db.get(&key, ctx.now_ms) {
+        None => 0.0,
+        Some(entry) => parse_f64(string_of(&entry.value)?).ok_or_else(CommandError::not_float)?,
+    };
+    let next = current + delta;
+    if !next.is_finite() {
+        return Err(CommandError::err("increment would produce NaN or Infinity"));
+    }
+    let text = Bytes::from(format_float(next));
+    db.set_keep_ttl(key, Value::String(text.clone()), ctx.now_ms);
+    Ok(Reply::Bulk(text))
+}
+
+/// A finite float in plain decimal notation, shortest digits that parse back
+/// to the same value, no exponent, no trailing zeros (`3`, `10.6`,
+/// `0.00001`, `110000000000000000000`).
+fn format_float(value: f64) -> String {
+    // Rust's `Display` for f64 is exactly this: shortest round-trip digits,
+    // positional notation at every magnitude.
+    format!("{value}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_float;
+
+    #[test]
+    fn floats_print_like_redis_human_form() {
+        assert_eq!(format_float(3.0), "3");
+        assert_eq!(format_float(10.5 + 0.1), "10.6");
+        assert_eq!(format_float(1e-5), "0.00001");
+        assert_eq!(format_float(1.5e-10), "0.00000000015");
+        assert_eq!(format_float(1.1e20), "110000000000000000000");
+        assert_eq!(format_float(17179869184.0 + 1.5), "17179869185.5");
+        assert_eq!(format_float(-0.25), "-0.25");
+    }
+}

@@ -1,0 +1,260 @@
+//! Whole-value reads and writes: GET, SET, SETEX, PSETEX, SETNX, GETSET,
+//! GETDEL, GETEX, MGET, MSET, MSETNX. Matches Redis 7.0's `t_string.c`.
+
+use bytes::Bytes;
+
+use super::expiry::{Expiry, OptionsFor, expire_deadline, parse_options};
+use crate::ctx::Ctx;
+use crate::error::{CommandError, Result};
+use crate::keys::{read_with, string_of};
+use crate::keyspace::{Db, Value};
+use crate::parse::Parse;
+use crate::reply::Reply;
+
+/// Stores a string at `key` with the TTL action `expiry`, as every string
+/// write does. A deadline already in the past removes the key instead (the
+/// value would be invisible at once, as in Redis). Returns the replaced value
+/// so the caller can drop it after releasing the lock.
+pub(super) fn store(
+    db: &mut Db,
+    key: Bytes,
+    value: Bytes,
+    expiry: Expiry,
+    now_ms: i64,
+) -> Option<Value> {
+    let value = Value::String(value);
+    match expiry {
+        Expiry::Keep => match db.get(&key, now_ms) {
+            Some(entry) => Some(std::mem::replace(&mut entry.value, value)),
+            None => db.insert(key, value, None, now_ms).map(|e| e.value),
+        },
+        Expiry::At(at) if at <= now_ms => db.remove(&key).map(|e| e.value),
+        Expiry::At(at) => db.insert(key, value, Some(at), now_ms).map(|e| e.value),
+        Expiry::Default | Expiry::Persist => db.insert(key, value, None, now_ms).map(|e| e.value),
+    }
+}
+
+/// The string at `key` for a read command, counting a keyspace hit or miss.
+/// Error: WRONGTYPE when the key holds another type.
+pub(super) fn read_string(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Bytes>> {
+    read_with(db, key, now_ms, |entry| string_of(&entry.value).cloned()).transpose()
+}
+
+/// `GET key` — the string at `key`.
+///
+/// Reply: bulk string, or null when the key does not exist.
+/// Errors: WRONGTYPE for a non-string key.
+pub fn get(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    let value = read_string(&mut ctx.db(), &key, ctx.now_ms)?;
+    Ok(Reply::bulk_or_null(value))
+}
+
+/// ```text
+/// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds |
+///     EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
+/// ```
+///
+/// Reply: `OK`; null when `NX`/`XX` prevented the write; with `GET`, the old
+/// value (or null) whether or not the write happened.
+/// Errors: `ERR syntax error`, `ERR value is not an integer or out of range`,
+/// `ERR invalid expire time in 'set' command`, and WRONGTYPE with `GET` on a
+/// non-string key (nothing is written then).
+pub fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    let opts = parse_options(args, OptionsFor::Set, ctx.now_ms)?;
+    let now = ctx.now_ms;
+    let mut db = ctx.db();
+    let (old, exists) = if opts.get {
+        let old = read_string(&mut db, &key, now)?;
+        let exists = old.is_some();
+        (old, exists)
+    } else {
+        (None, db.contains(&key, now))
+    };
+    let reply_for = |old: Option<Bytes>, written: bool| match (opts.get, written) {
+        (true, _) => Reply::bulk_or_null(old),
+        (false, true) => Reply::ok(),
+        (false, false) => Reply::Null,
+    };
+    if (opts.nx && exists) || (opts.xx && !exists) {
+        return Ok(reply_for(old, false));
+    }
+    let replaced = store(&mut db, key, value, opts.expiry, now);
+    drop(db);
+    // Dropped here, off the lock: the replaced value may be a large session.
+    drop(replaced);
+    Ok(reply_for(old, true))
+}
+
+/// `SETEX key seconds value` — `SET key value EX seconds`.
+///
+/// Reply: `OK`. Errors: `ERR value is not an integer or out of range`,
+/// `ERR invalid expire time in 'setex' command`.
+pub fn setex(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    set_with_ttl(ctx, args, true)
+}
+
+/// `PSETEX key milliseconds value` — `SET key value PX milliseconds`.
+///
+/// Reply: `OK`. Errors as [`setex`], naming `psetex`.
+pub fn psetex(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    set_with_ttl(ctx, args, false)
+}
+
+fn set_with_ttl(ctx: &mut Ctx, args: &mut Parse, seconds: bool) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let ttl = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    args.finish()?;
+    let at = expire_deadline(&ttl, seconds, true, ctx.now_ms, args.name())?;
+    let replaced = store(&mut ctx.db(), key, value, Expiry::At(at), ctx.now_ms);
+    drop(replaced);
+    Ok(Reply::ok())
+}
+
+/// `SETNX key value` — sets `key` only when it does not exist.
+///
+/// Reply: integer 1 when set, 0 when the key existed (of any type).
+pub fn setnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    args.finish()?;
+    let mut db = ctx.db();
+    if db.contains(&key, ctx.now_ms) {
+        return Ok(Reply::Integer(0));
+    }
+    db.insert(key, Value::String(value), None, ctx.now_ms);
+    Ok(Reply::Integer(1))
+}
+
+/// `GETSET key value` — sets `key` and returns its old value; the TTL is
+/// cleared.
+///
+/// Reply: the old value, or null. Errors: WRONGTYPE (nothing written).
+pub fn getset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    args.finish()?;
+    let mut db = ctx.db();
+    let old = read_string(&mut db, &key, ctx.now_ms)?;
+    db.insert(key, Value::String(value), None, ctx.now_ms);
+    Ok(Reply::bulk_or_null(old))
+}
+
+/// `GETDEL key` — returns the string at `key` and deletes the key.
+///
+/// Reply: bulk string, or null. Errors: WRONGTYPE (the key is kept).
+pub fn getdel(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    let mut db = ctx.db();
+    let value = read_string(&mut db, &key, ctx.now_ms)?;
+    if value.is_some() {
+        db.remove(&key);
+    }
+    Ok(Reply::bulk_or_null(value))
+}
+
+/// ```text
+/// GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds |
+///     PXAT unix-time-milliseconds | PERSIST]
+/// ```
+///
+/// Returns the string at `key` and changes its TTL; a deadline in the past
+/// deletes the key (the value is still returned).
+/// Reply: bulk string, or null. Errors: `ERR syntax error`,
+/// `ERR invalid expire time in 'getex' command`, WRONGTYPE.
+pub fn getex(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let opts = parse_options(args, OptionsFor::GetEx, ctx.now_ms)?;
+    let now = ctx.now_ms;
+    let mut db = ctx.db();
+    let Some(value) = read_string(&mut db, &key, now)? else {
+        return Ok(Reply::Null);
+    };
+    match opts.expiry {
+        Expiry::At(at) if at <= now => {
+            db.remove(&key);
+        }
+        Expiry::At(at) => {
+            db.set_expire(&key, Some(at), now);
+        }
+        Expiry::Persist => {
+            db.set_expire(&key, None, now);
+        }
+        Expiry::Default | Expiry::Keep => {}
+    }
+    Ok(Reply::Bulk(value))
+}
+
+/// `MGET key [key ...]` — the strings at each key.
+///
+/// Reply: array with one bulk string per key; null for a missing key or one
+/// holding another type (never WRONGTYPE, as Redis).
+pub fn mget(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let keys = args.rest();
+    let mut db = ctx.db();
+    let values = keys
+        .iter()
+        .map(|key| {
+            let value = read_with(&mut db, key, ctx.now_ms, |e| {
+                string_of(&e.value).ok().cloned()
+            });
+            Reply::bulk_or_null(value.flatten())
+        })
+        .collect();
+    Ok(Reply::Array(values))
+}
+
+/// `MSET key value [key value ...]` — sets every pair, clearing their TTLs.
+///
+/// Reply: `OK`. Errors: `ERR wrong number of arguments for 'mset' command`
+/// for an odd number of arguments.
+pub fn mset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let pairs = pairs(args)?;
+    let mut db = ctx.db();
+    let replaced: Vec<Value> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| {
+            db.insert(k, Value::String(v), None, ctx.now_ms)
+                .map(|e| e.value)
+        })
+        .collect();
+    drop(db);
+    drop(replaced);
+    Ok(Reply::ok())
+}
+
+/// `MSETNX key value [key value ...]` — sets every pair only when none of
+/// the keys exists.
+///
+/// Reply: integer 1 when all were set, 0 when nothing was. Errors as [`mset`].
+pub fn msetnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let pairs = pairs(args)?;
+    let mut db = ctx.db();
+    if pairs.iter().any(|(k, _)| db.contains(k, ctx.now_ms)) {
+        return Ok(Reply::Integer(0));
+    }
+    for (k, v) in pairs {
+        db.insert(k, Value::String(v), None, ctx.now_ms);
+    }
+    Ok(Reply::Integer(1))
+}
+
+/// The remaining arguments as `(key, value)` pairs; an odd count is an
+/// arity error, as Redis reports it.
+fn pairs(args: &mut Parse) -> Result<Vec<(Bytes, Bytes)>> {
+    let rest = args.rest();
+    if rest.len() % 2 != 0 {
+        return Err(CommandError::wrong_arity(args.name()));
+    }
+    let mut it = rest.into_iter();
+    let mut pairs = Vec::with_capacity(it.len() / 2);
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        pairs.push((k, v));
+    }
+    Ok(pairs)
+}

@@ -1,0 +1,166 @@
+//! Byte-range commands: APPEND, STRLEN, GETRANGE (and its old name SUBSTR),
+//! SETRANGE. Matches Redis 7.0's `t_string.c`.
+
+use bytes::{Bytes, BytesMut};
+
+use super::get_set::read_string;
+use crate::ctx::Ctx;
+use crate::error::{CommandError, Result};
+use crate::keys::{read_with, string_of};
+use crate::keyspace::Value;
+use crate::parse::Parse;
+use crate::reply::Reply;
+
+/// The largest string a command may build (`proto-max-bulk-len`, bytes).
+fn max_string_len(ctx: &Ctx) -> u64 {
+    ctx.server.config.get_i64("proto-max-bulk-len").max(0) as u64
+}
+
+/// Error when `len` exceeds `max`, with Redis's text.
+fn check_length(len: u64, max: u64) -> Result<()> {
+    if len > max {
+        return Err(CommandError::err(
+            "string exceeds maximum allowed size (proto-max-bulk-len)",
+        ));
+    }
+    Ok(())
+}
+
+/// Takes the bytes out of a stored string for in-place growth. When nobody
+/// else holds them (the usual case) this reuses the allocation, so repeated
+/// `APPEND`s are amortised O(1) per byte rather than copying the whole value.
+fn take_mut(stored: &mut Bytes) -> BytesMut {
+    match std::mem::take(stored).try_into_mut() {
+        Ok(unique) => unique,
+        Err(shared) => BytesMut::from(&shared[..]),
+    }
+}
+
+/// `APPEND key value` — appends to the string at `key` (creating it), keeping
+/// its TTL.
+///
+/// Reply: the new length. Errors: WRONGTYPE; `ERR string exceeds maximum
+/// allowed size (proto-max-bulk-len)`.
+pub fn append(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let suffix = args.next_bytes()?;
+    args.finish()?;
+    let max = max_string_len(ctx);
+    let mut db = ctx.db();
+    match db.get(&key, ctx.now_ms).map(|e| &mut e.value) {
+        None => {
+            let len = suffix.len();
+            db.insert(key, Value::String(suffix), None, ctx.now_ms);
+            Ok(Reply::Integer(len as i64))
+        }
+        Some(Value::String(stored)) => {
+            check_length((stored.len() + suffix.len()) as u64, max)?;
+            let mut grown = take_mut(stored);
+            grown.extend_from_slice(&suffix);
+            *stored = grown.freeze();
+            Ok(Reply::Integer(stored.len() as i64))
+        }
+        Some(_) => Err(CommandError::wrong_type()),
+    }
+}
+
+/// `STRLEN key` — the length of the string at `key`.
+///
+/// Reply: integer, 0 for a missing key. Errors: WRONGTYPE.
+pub fn strlen(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    let len = read_with(&mut ctx.db(), &key, ctx.now_ms, |e| {
+        string_of(&e.value).map(Bytes::len)
+    })
+    .transpose()?;
+    Ok(Reply::Integer(len.unwrap_or(0) as i64))
+}
+
+/// `GETRANGE key start end` (also `SUBSTR`) — the bytes from `start` to `end`
+/// inclusive; negative offsets count from the end.
+///
+/// Reply: bulk string, empty when the range is empty or the key missing.
+/// Errors: `ERR value is not an integer or out of range`, WRONGTYPE.
+pub fn getrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let start = args.next_i64()?;
+    let end = args.next_i64()?;
+    args.finish()?;
+    let value = read_string(&mut ctx.db(), &key, ctx.now_ms)?.unwrap_or_default();
+    Ok(Reply::Bulk(byte_range(&value, start, end)))
+}
+
+/// Redis's `getrangeCommand` index rules.
+fn byte_range(value: &Bytes, start: i64, end: i64) -> Bytes {
+    let len = value.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        return Bytes::new();
+    }
+    let start = if start < 0 { len + start } else { start }.max(0);
+    let end = if end < 0 { len + end } else { end }.max(0).min(len - 1);
+    if len == 0 || start > end {
+        return Bytes::new();
+    }
+    value.slice(start as usize..=end as usize)
+}
+
+/// `SETRANGE key offset value` — overwrites the string at `key` from byte
+/// `offset`, zero-padding it when it is shorter; keeps the TTL.
+///
+/// Reply: the new length (a missing key with an empty `value` stays missing:
+/// 0). Errors: `ERR value is not an integer or out of range`,
+/// `ERR offset is out of range` (negative), `ERR string exceeds maximum
+/// allowed size (proto-max-bulk-len)`, WRONGTYPE.
+pub fn setrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let key = args.next_bytes()?;
+    let offset = args.next_i64()?;
+    let patch = args.next_bytes()?;
+    args.finish()?;
+    if offset < 0 {
+        return Err(CommandError::err("offset is out of range"));
+    }
+    let max = max_string_len(ctx);
+    let mut db = ctx.db();
+    let current_len = match db.peek(&key, ctx.now_ms) {
+        None => None,
+        Some(entry) => Some(string_of(&entry.value)?.len()),
+    };
+    if patch.is_empty() {
+        return Ok(Reply::Integer(current_len.unwrap_or(0) as i64));
+    }
+    // offset >= 0 and at most i64::MAX, so the sum fits in u64.
+    check_length(offset as u64 + patch.len() as u64, max)?;
+    let offset = offset as usize;
+    let mut buf = match db.get(&key, ctx.now_ms).map(|e| &mut e.value) {
+        Some(Value::String(stored)) => take_mut(stored),
+        _ => BytesMut::new(),
+    };
+    if buf.len() < offset + patch.len() {
+        buf.resize(offset + patch.len(), 0);
+    }
+    buf[offset..offset + patch.len()].copy_from_slice(&patch);
+    let len = buf.len();
+    db.set_keep_ttl(key, Value::String(buf.freeze()), ctx.now_ms);
+    Ok(Reply::Integer(len as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_range_follows_redis_index_rules() {
+        let v = Bytes::from("hello world");
+        let r = |s, e| String::from_utf8(byte_range(&v, s, e).to_vec()).unwrap();
+        assert_eq!(r(0, 4), "hello");
+        assert_eq!(r(-5, -1), "world");
+        assert_eq!(r(5, 2), "");
+        assert_eq!(r(0, -100), "h");
+        assert_eq!(r(-100, -1), "hello world");
+        assert_eq!(r(100, 200), "");
+        assert_eq!(r(0, 100), "hello world");
+        assert_eq!(r(-1, -5), "");
+        assert_eq!(byte_range(&Bytes::new(), 0, -1), Bytes::new());
+    }
+}

@@ -1,0 +1,165 @@
+//! The background task (Redis's `serverCron`, the parts framekv needs):
+//! `hz` times a second it reclaims expired keys nobody reads (active expiry)
+//! and closes clients idle longer than `timeout`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use commands::Server;
+use commands::keyspace::{Value, now_ms};
+
+/// Keys removed per lock acquisition: small enough that a client waiting for
+/// the database lock waits well under a millisecond.
+const KEYS_PER_CHUNK: usize = 1000;
+
+/// Share of each cycle's period active expiry may use (Redis's
+/// `ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC`, 25%).
+const EXPIRE_TIME_SHARE: f64 = 0.25;
+
+/// Runs until shutdown.
+pub async fn run(server: Arc<Server>) {
+    loop {
+        let hz = server.config.get_i64("hz").clamp(1, 500) as u64;
+        let period = Duration::from_millis(1000 / hz);
+        tokio::select! {
+            _ = server.shutdown_signal() => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+        let budget = period.mul_f64(EXPIRE_TIME_SHARE);
+        let expiring = server.clone();
+        // The cycle takes database locks in short chunks; it runs on the
+        // blocking pool so it never occupies an async worker for its budget.
+        let reclaimed = tokio::task::spawn_blocking(move || expire_cycle(&expiring, budget)).await;
+        if let Ok(count) = reclaimed {
+            if count > 0 {
+                tracing::debug!(keys = count, "active expiry reclaimed keys");
+            }
+        }
+        close_idle_clients(&server);
+    }
+}
+
+/// Removes expired keys from every database, in deadline order, for at most
+/// `budget`. The lock is released after every [`KEYS_PER_CHUNK`] keys (and
+/// the thread yields, so a waiting client gets the lock), and values are
+/// freed after it is released. Returns how many keys were removed.
+fn expire_cycle(server: &Server, budget: Duration) -> usize {
+    let started = Instant::now();
+    let mut removed = 0;
+    for index in 0..server.keyspace.len() {
+        loop {
+            let (freed, more) = server
+                .keyspace
+                .db(index)
+                .active_expire(now_ms(), KEYS_PER_CHUNK);
+            removed += freed.len();
+            free_values(freed);
+            std::thread::yield_now();
+            if !more {
+                break;
+            }
+            if started.elapsed() >= budget {
+                return removed;
+            }
+        }
+    }
+    removed
+}
+
+/// Drops removed values, off the database lock. Sessions can hold large
+/// frames: they are freed on another blocking thread so the cycle's time
+/// budget is not spent freeing them.
+fn free_values(values: Vec<Value>) {
+    if values.iter().any(|v| matches!(v, Value::Session(_))) {
+        tokio::task::spawn_blocking(move || drop(values));
+    } else {
+        drop(values);
+    }
+}
+
+/// Closes clients idle for longer than `timeout` seconds (0 disables),
+/// sparing those waiting on a blocked command, as Redis does.
+fn close_idle_clients(server: &Server) {
+    let timeout = server.config.get_i64("timeout");
+    if timeout <= 0 {
+        return;
+    }
+    let limit = Duration::from_secs(timeout as u64);
+    for handle in server.clients.all() {
+        let idle = {
+            let info = handle.info.lock();
+            !info.blocked && info.last_interaction.elapsed() > limit
+        };
+        if idle {
+            tracing::debug!(id = handle.id, addr = %handle.addr, "closing idle client");
+            server.clients.kill(handle.id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use commands::config::Config;
+
+    use super::*;
+
+    #[test]
+    fn expire_cycle_reclaims_every_expired_key_and_keeps_live_ones() {
+        let server = Server::new(Config::default(), None);
+        let now = now_ms();
+        {
+            let mut db = server.keyspace.db(1);
+            for i in 0..25_000 {
+                let key = Bytes::from(format!("gone:{i}"));
+                db.insert(
+                    key,
+                    Value::String(Bytes::from_static(b"v")),
+                    Some(now - 1 - i % 100),
+                    now,
+                );
+            }
+            db.insert(
+                Bytes::from_static(b"live"),
+                Value::String(Bytes::from_static(b"v")),
+                Some(now + 60_000),
+                now,
+            );
+            db.insert(
+                Bytes::from_static(b"forever"),
+                Value::String(Bytes::from_static(b"v")),
+                None,
+                now,
+            );
+        }
+        let removed = expire_cycle(&server, Duration::from_secs(60));
+        assert_eq!(removed, 25_000);
+        let db = server.keyspace.db(1);
+        assert_eq!(db.len(), 2);
+        assert_eq!(db.expired_keys, 25_000);
+    }
+
+    #[test]
+    fn expire_cycle_stops_at_its_budget_and_resumes_later() {
+        let server = Server::new(Config::default(), None);
+        let now = now_ms();
+        {
+            let mut db = server.keyspace.db(0);
+            for i in 0..(KEYS_PER_CHUNK * 3) {
+                db.insert(
+                    Bytes::from(format!("k{i}")),
+                    Value::String(Bytes::new()),
+                    Some(now - 1),
+                    now,
+                );
+            }
+        }
+        // A zero budget still does one chunk, then stops.
+        assert_eq!(expire_cycle(&server, Duration::ZERO), KEYS_PER_CHUNK);
+        assert_eq!(
+            expire_cycle(&server, Duration::from_secs(60)),
+            KEYS_PER_CHUNK * 2
+        );
+        assert!(server.keyspace.db(0).is_empty());
+    }
+}

@@ -1,0 +1,258 @@
+//! One client connection: read buffer → requests → dispatch → one write per
+//! batch.
+//!
+//! The loop reads whatever the socket has, executes every complete request
+//! in the buffer in order, encodes all their replies into one output buffer
+//! and writes it with a single `write_all` once no complete request is left
+//! (pipelining costs one syscall per batch, not per reply). A
+//! [`Reply::Deferred`] runs on tokio's blocking pool; replies already
+//! encoded are written before it starts, so a client that blocks (or waits
+//! for a long frame op) has seen every earlier reply.
+//!
+//! The connection ends on EOF, a protocol error (after the error reply), a
+//! query buffer over `client-query-buffer-limit`, `QUIT`, `CLIENT KILL`, a
+//! shutdown request (after the current batch), or a write error.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+
+use bytes::{Bytes, BytesMut};
+use commands::client::Client;
+use commands::{Ctx, Reply, Server, dispatch};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::protocol::encode::{encode, encode_push};
+use crate::protocol::request::{Limits, RequestDecoder};
+
+/// Read buffer size: at least this much free space before each read.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Output is written early when a single batch's replies exceed this, so a
+/// huge pipeline does not hold all its replies in memory.
+const OUTPUT_FLUSH_AT: usize = 1 << 20;
+
+/// Why a connection stops.
+enum Stop {
+    /// Keep going.
+    No,
+    /// Close after writing what is buffered.
+    AfterFlush,
+}
+
+/// Serves `client` on `stream` until it closes; unregisters it at the end
+/// (also if the task panics).
+pub async fn serve(server: Arc<Server>, stream: TcpStream, client: Client) {
+    let _registration = Registration {
+        server: server.clone(),
+        id: client.id,
+    };
+    let mut conn = Connection {
+        client,
+        stream,
+        input: BytesMut::with_capacity(READ_CHUNK),
+        output: BytesMut::with_capacity(READ_CHUNK),
+        decoder: RequestDecoder::default(),
+        peak_input: 0,
+        server,
+    };
+    conn.client.authenticated = conn.server.config.get("requirepass").is_empty();
+    if let Err(e) = conn.run().await {
+        tracing::debug!(id = conn.client.id, error = %e, "connection error");
+    }
+    tracing::debug!(id = conn.client.id, "closed");
+}
+
+/// Removes the client from the registry when the connection task ends.
+struct Registration {
+    server: Arc<Server>,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.server.clients.disconnect(self.id);
+    }
+}
+
+struct Connection {
+    server: Arc<Server>,
+    client: Client,
+    stream: TcpStream,
+    input: BytesMut,
+    output: BytesMut,
+    decoder: RequestDecoder,
+    peak_input: usize,
+}
+
+impl Connection {
+    async fn run(&mut self) -> std::io::Result<()> {
+        loop {
+            let stop = self.process_input().await?;
+            self.flush().await?;
+            if matches!(stop, Stop::AfterFlush)
+                || self.client.handle.is_killed()
+                || self.server.shutdown_requested()
+            {
+                return Ok(());
+            }
+            if self.input.capacity() - self.input.len() < READ_CHUNK {
+                self.input.reserve(READ_CHUNK);
+            }
+            let handle = self.client.handle.clone();
+            tokio::select! {
+                _ = handle.kill_notify.notified() => return Ok(()),
+                _ = self.server.shutdown_signal() => return Ok(()),
+                Some(items) = self.client.pushes.recv() => {
+                    encode_push(&mut self.output, &items, self.client.resp >= 3);
+                }
+                read = self.stream.read_buf(&mut self.input) => {
+                    let n = read?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    self.server.stats.total_net_input_bytes.fetch_add(n as u64, Relaxed);
+                    self.handle_read()?;
+                }
+            }
+        }
+    }
+
+    /// Book-keeping after a read: buffer statistics, activity time, and the
+    /// query buffer limit (over it the client is closed, as Redis does).
+    fn handle_read(&mut self) -> std::io::Result<()> {
+        self.peak_input = self.peak_input.max(self.input.capacity());
+        {
+            let mut info = self.client.handle.info.lock();
+            info.last_interaction = std::time::Instant::now();
+            self.update_buffer_info(&mut info);
+        }
+        let limit = self
+            .server
+            .config
+            .get_i64("client-query-buffer-limit")
+            .max(0) as usize;
+        if self.input.len() > limit {
+            tracing::warn!(
+                id = self.client.id,
+                addr = %self.client.handle.addr,
+                qbuf = self.input.len(),
+                limit,
+                "closing client that reached max query buffer length"
+            );
+            return Err(std::io::Error::other("query buffer limit reached"));
+        }
+        Ok(())
+    }
+
+    fn update_buffer_info(&self, info: &mut commands::client::ClientInfo) {
+        info.qbuf = self.input.len();
+        info.qbuf_free = self.input.capacity() - self.input.len();
+        info.rbs = self.input.capacity();
+        info.rbp = self.peak_input;
+    }
+
+    /// Executes every complete request in the input buffer, encoding the
+    /// replies into the output buffer.
+    async fn process_input(&mut self) -> std::io::Result<Stop> {
+        let max_bulk_len = self.server.config.get_i64("proto-max-bulk-len").max(0) as u64;
+        loop {
+            // Rebuilt per request: an AUTH earlier in the batch lifts the
+            // unauthenticated limits for the requests after it.
+            let limits = Limits {
+                max_bulk_len,
+                authenticated: self.client.authenticated,
+            };
+            let argv = match self.decoder.next(&mut self.input, &limits) {
+                Ok(Some(argv)) => argv,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::debug!(id = self.client.id, error = %e.0, "protocol error");
+                    self.count_error();
+                    self.encode_reply(&Reply::Error(e.reply_text()));
+                    return Ok(Stop::AfterFlush);
+                }
+            };
+            if argv.is_empty() {
+                continue;
+            }
+            let reply = self.execute(argv);
+            match reply {
+                Reply::Deferred(deferred) => {
+                    self.flush().await?;
+                    self.set_blocked(true);
+                    let result = tokio::task::spawn_blocking(move || (deferred.0)()).await;
+                    self.set_blocked(false);
+                    let reply = match result {
+                        Ok(Reply::Deferred(_)) => {
+                            Reply::Error("ERR internal error: nested deferred reply".into())
+                        }
+                        Ok(reply) => reply,
+                        Err(e) => {
+                            tracing::error!(id = self.client.id, error = %e, "deferred command failed");
+                            Reply::Error("ERR internal error".into())
+                        }
+                    };
+                    if reply.is_error() {
+                        self.count_error();
+                    }
+                    self.encode_reply(&reply);
+                }
+                reply => self.encode_reply(&reply),
+            }
+            if self.client.close_after_reply || self.client.handle.is_killed() {
+                return Ok(Stop::AfterFlush);
+            }
+            if self.output.len() >= OUTPUT_FLUSH_AT {
+                self.flush().await?;
+            }
+        }
+        let mut info = self.client.handle.info.lock();
+        self.update_buffer_info(&mut info);
+        Ok(Stop::No)
+    }
+
+    /// Runs one command. A panicking command becomes an error reply instead
+    /// of taking the connection down.
+    fn execute(&mut self, argv: Vec<Bytes>) -> Reply {
+        let server = &self.server;
+        let client = &mut self.client;
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let mut ctx = Ctx::new(server, client);
+            dispatch::execute(&mut ctx, argv)
+        }));
+        outcome.unwrap_or_else(|_| {
+            tracing::error!(id = self.client.id, "command panicked");
+            Reply::Error("ERR internal error".into())
+        })
+    }
+
+    fn encode_reply(&mut self, reply: &Reply) {
+        encode(&mut self.output, reply, self.client.resp >= 3);
+    }
+
+    /// Counts an error reply that did not come through `dispatch::execute`
+    /// (protocol errors, deferred replies), for `total_error_replies`.
+    fn count_error(&self) {
+        self.server.stats.total_error_replies.fetch_add(1, Relaxed);
+    }
+
+    fn set_blocked(&self, blocked: bool) {
+        self.client.handle.info.lock().blocked = blocked;
+    }
+
+    /// Writes the output buffer, if any, in one `write_all`.
+    async fn flush(&mut self) -> std::io::Result<()> {
+        if self.output.is_empty() {
+            return Ok(());
+        }
+        self.stream.write_all(&self.output).await?;
+        self.server
+            .stats
+            .total_net_output_bytes
+            .fetch_add(self.output.len() as u64, Relaxed);
+        self.output.clear();
+        Ok(())
+    }
+}

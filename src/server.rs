@@ -1,0 +1,216 @@
+//! The listener side: binds every `bind` address, accepts connections
+//! (enforcing `maxclients` and protected mode), runs the background task,
+//! and stops cleanly on SIGINT, SIGTERM or `SHUTDOWN`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use commands::Server;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::{background, connection};
+
+/// How long a shutdown waits for connections to finish their current batch.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Redis 7.0's reply to a remote client refused by protected mode.
+const DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no \
+password is set for the default user. In this mode connections are only accepted from the loopback \
+interface. If you want to connect from external computers to Redis you may adopt one of the following \
+solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the \
+loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE \
+Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change \
+permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration \
+file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started \
+the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an \
+authentication password for the default user. NOTE: You only need to do one of the above things in \
+order for the server to start accepting connections from the outside.\r\n";
+
+/// Serves until a shutdown is requested, then waits for the connections to
+/// finish their current batch (up to [`DRAIN_TIMEOUT`]). Error: no `bind`
+/// address could be bound.
+pub async fn run(server: Arc<Server>) -> std::io::Result<()> {
+    let listeners = bind_all(&server).await?;
+    tokio::spawn(watch_signals(server.clone()));
+    tokio::spawn(background::run(server.clone()));
+    let mut accepting = Vec::new();
+    for listener in listeners {
+        accepting.push(tokio::spawn(accept_loop(server.clone(), listener)));
+    }
+    tracing::info!(
+        port = server.tcp_port.load(Ordering::Relaxed),
+        "Ready to accept connections"
+    );
+    server.shutdown_signal().await;
+    tracing::info!("shutdown requested: no longer accepting connections");
+    for task in accepting {
+        let _ = task.await;
+    }
+    drain(&server).await;
+    Ok(())
+}
+
+/// Binds each address of `bind` at `port`. Port 0 lets the OS pick one for
+/// the first address; the others then use the same port. An address written
+/// `-addr` is optional: failing to bind it only logs a warning.
+async fn bind_all(server: &Server) -> std::io::Result<Vec<TcpListener>> {
+    let mut port = server.config.get_i64("port") as u16;
+    let mut listeners = Vec::new();
+    let mut last_error = None;
+    for addr in server.config.get("bind").split_whitespace() {
+        let (optional, addr) = match addr.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, addr),
+        };
+        let ip: IpAddr = match addr.parse() {
+            Ok(ip) => ip,
+            Err(_) if addr == "*" => IpAddr::from([0, 0, 0, 0]),
+            Err(_) => {
+                let e = std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("invalid bind address '{addr}'"),
+                );
+                if optional {
+                    continue;
+                }
+                return Err(e);
+            }
+        };
+        match TcpListener::bind(SocketAddr::new(ip, port)).await {
+            Ok(listener) => {
+                port = listener.local_addr()?.port();
+                tracing::info!(address = %SocketAddr::new(ip, port), "listening");
+                listeners.push(listener);
+            }
+            Err(e) if optional => {
+                tracing::warn!(address = %addr, error = %e, "could not bind optional address")
+            }
+            Err(e) => {
+                tracing::error!(address = %addr, port, error = %e, "could not bind");
+                last_error = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = last_error {
+        return Err(e);
+    }
+    if listeners.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "no bind address could be bound",
+        ));
+    }
+    server.tcp_port.store(port as u64, Ordering::Relaxed);
+    Ok(listeners)
+}
+
+/// Turns SIGINT and SIGTERM into a shutdown request.
+async fn watch_signals(server: Arc<Server>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot install signal handlers; SIGTERM/SIGINT will not shut down cleanly");
+        return;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::info!(signal = name, "received signal, scheduling shutdown");
+    server.request_shutdown();
+}
+
+/// Accepts connections on one listener until shutdown.
+async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
+    loop {
+        let accepted = tokio::select! {
+            _ = server.shutdown_signal() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => admit(&server, stream, peer).await,
+            Err(e) => {
+                // Usually EMFILE/ENFILE: back off briefly instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Checks `maxclients` and protected mode, registers the client and spawns
+/// its connection task. The registration happens here, in the accept loop,
+/// so concurrent accepts cannot exceed `maxclients`.
+async fn admit(server: &Arc<Server>, stream: TcpStream, peer: SocketAddr) {
+    let _ = stream.set_nodelay(true);
+    if protected_mode_refuses(server, peer.ip()) {
+        tracing::warn!(peer = %peer, "refused a non-loopback client: protected mode");
+        refuse(stream, DENIED.as_bytes());
+        return;
+    }
+    let max = server.config.get_i64("maxclients").max(1) as usize;
+    if server.clients.len() >= max {
+        server
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(peer = %peer, max, "refused a client: max number of clients reached");
+        refuse(stream, b"-ERR max number of clients reached\r\n");
+        return;
+    }
+    server
+        .stats
+        .total_connections_received
+        .fetch_add(1, Ordering::Relaxed);
+    let laddr = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let client = server.clients.connect(peer.to_string(), laddr);
+    client.handle.info.lock().fd = stream.as_raw_fd();
+    tracing::debug!(id = client.id, peer = %peer, "accepted");
+    tokio::spawn(connection::serve(server.clone(), stream, client));
+}
+
+/// Sends a one-line refusal and closes, off the accept loop.
+fn refuse(mut stream: TcpStream, reply: &'static [u8]) {
+    tokio::spawn(async move {
+        let _ = stream.write_all(reply).await;
+        let _ = stream.shutdown().await;
+    });
+}
+
+/// Protected mode (Redis's): with `protected-mode yes`, no `requirepass`
+/// and `bind` left at its default, only loopback clients are served.
+fn protected_mode_refuses(server: &Server, peer: IpAddr) -> bool {
+    let ip = match peer {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, IpAddr::V4),
+        v4 => v4,
+    };
+    server.config.get_bool("protected-mode")
+        && server.config.get("requirepass").is_empty()
+        && server.config.get("bind") == "127.0.0.1"
+        && !ip.is_loopback()
+}
+
+/// Waits until every connection has closed, or [`DRAIN_TIMEOUT`].
+async fn drain(server: &Server) {
+    let started = Instant::now();
+    while !server.clients.is_empty() {
+        if started.elapsed() > DRAIN_TIMEOUT {
+            tracing::warn!(
+                clients = server.clients.len(),
+                "closing with clients still busy"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
