@@ -16,10 +16,10 @@ fn remove_keys(ctx: &mut Ctx, args: &mut Parse) -> Vec<Value> {
     let mut removed = Vec::new();
     for key in &keys {
         // `contains` drops an expired key first, so it is not counted.
-        if db.contains(key, ctx.now_ms) {
-            if let Some(entry) = db.remove(key) {
-                removed.push(entry.value);
-            }
+        if db.contains(key, ctx.now_ms)
+            && let Some(entry) = db.remove(key)
+        {
+            removed.push(entry.value);
         }
     }
     removed

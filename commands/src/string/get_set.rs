@@ -248,7 +248,7 @@ pub fn msetnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// arity error, as Redis reports it.
 fn pairs(args: &mut Parse) -> Result<Vec<(Bytes, Bytes)>> {
     let rest = args.rest();
-    if rest.len() % 2 != 0 {
+    if !rest.len().is_multiple_of(2) {
         return Err(CommandError::wrong_arity(args.name()));
     }
     let mut it = rest.into_iter();
