@@ -2,7 +2,7 @@
 //! its [`CommandSpec`], in Redis 7.0's shapes.
 
 use crate::reply::Reply;
-use crate::table::{CommandSpec, KeySpec, table};
+use crate::table::{CommandSpec, KeySpec, KeySpecDef, table};
 
 use super::docs_args;
 
@@ -45,7 +45,12 @@ pub fn info_entry(spec: &CommandSpec) -> Reply {
         .iter()
         .map(|c| Reply::Status(format!("@{c}")))
         .collect();
-    let key_specs = key_spec(spec).into_iter().collect();
+    let key_specs = if spec.key_specs.is_empty() {
+        key_spec(spec).into_iter().collect()
+    } else {
+        spec.key_specs.iter().map(explicit_key_spec).collect()
+    };
+    let tips = spec.tips.iter().map(|t| Reply::Status((*t).to_string())).collect();
     Reply::Array(vec![
         Reply::text(spec.name),
         Reply::Integer(spec.arity as i64),
@@ -54,7 +59,7 @@ pub fn info_entry(spec: &CommandSpec) -> Reply {
         Reply::Integer(last as i64),
         Reply::Integer(step as i64),
         Reply::Set(categories),
-        Reply::Set(Vec::new()),
+        Reply::Set(tips),
         Reply::Set(key_specs),
         Reply::Array(spec.subcommands.iter().map(info_entry).collect()),
     ])
@@ -69,6 +74,39 @@ pub fn key_flags(spec: &CommandSpec) -> &'static [&'static str] {
     } else {
         &["RW", "access", "update"]
     }
+}
+
+/// A key specification declared in the command table (Redis 7's own
+/// `begin_search` index and `find_keys` range, with its access flags).
+fn explicit_key_spec(def: &KeySpecDef) -> Reply {
+    let flags = Reply::Set(def.flags.iter().map(|f| Reply::Status((*f).to_string())).collect());
+    let mut fields = Vec::new();
+    if !def.notes.is_empty() {
+        fields.push(("notes", Reply::text(def.notes)));
+    }
+    fields.push(("flags", flags));
+    fields.push((
+        "begin_search",
+        Reply::map_of(vec![
+            ("type", Reply::text("index")),
+            ("spec", Reply::map_of(vec![("index", Reply::Integer(def.index as i64))])),
+        ]),
+    ));
+    fields.push((
+        "find_keys",
+        Reply::map_of(vec![
+            ("type", Reply::text("range")),
+            (
+                "spec",
+                Reply::map_of(vec![
+                    ("lastkey", Reply::Integer(def.lastkey as i64)),
+                    ("keystep", Reply::Integer(def.keystep as i64)),
+                    ("limit", Reply::Integer(0)),
+                ]),
+            ),
+        ]),
+    ));
+    Reply::map_of(fields)
 }
 
 /// The Redis 7 key specification derived from the legacy key positions:
