@@ -207,9 +207,10 @@ fn getkeys_finds_keys_and_reports_redis_errors() {
         .unwrap();
     let pair = items(&items(&with_flags)[0]).to_vec();
     assert_eq!(text(&pair[0]), "k");
+    // Redis 7.0.15 declares MEMORY USAGE's key `RO` only (no `access`).
     assert_eq!(
         items(&pair[1]).iter().map(text).collect::<Vec<_>>(),
-        ["RO", "access"]
+        ["RO"]
     );
     let getkeys = |con: &mut Connection, args: &[&str]| {
         err_text(redis::cmd("COMMAND").arg("GETKEYS").arg(args).query(con))
@@ -290,4 +291,67 @@ fn help_and_unknown_subcommands_follow_redis() {
         err_text(redis::cmd("COMMAND").arg(&["COUNT", "x"]).query(&mut con)),
         "ERR wrong number of arguments for 'command|count' command"
     );
+}
+
+/// The tips and key-spec flags of one `COMMAND INFO` entry.
+fn tips_of(con: &mut Connection, name: &str) -> Vec<String> {
+    let reply = command(con, &["INFO", name]);
+    let entry = items(&items(&reply)[0]);
+    items(&entry[7]).iter().map(text).collect()
+}
+
+#[test]
+fn info_reports_redis_tips_and_key_spec_flags() {
+    let server = TestServer::start(&[]);
+    for mut con in [server.conn(), server.conn_resp3()] {
+        // Redis 7.0.15's `COMMAND INFO` tips, in its order.
+        assert_eq!(
+            tips_of(&mut con, "dbsize"),
+            ["request_policy:all_shards", "response_policy:agg_sum"]
+        );
+        assert_eq!(
+            tips_of(&mut con, "info"),
+            [
+                "nondeterministic_output",
+                "request_policy:all_shards",
+                "response_policy:special"
+            ]
+        );
+        assert_eq!(
+            tips_of(&mut con, "slowlog|len"),
+            [
+                "request_policy:all_nodes",
+                "response_policy:agg_sum",
+                "nondeterministic_output"
+            ]
+        );
+        assert_eq!(tips_of(&mut con, "time"), ["nondeterministic_output"]);
+        assert_eq!(
+            tips_of(&mut con, "command|list"),
+            ["nondeterministic_output_order"]
+        );
+        assert!(tips_of(&mut con, "command|count").is_empty());
+
+        // MEMORY USAGE: one key at argv 2, flags exactly `RO` (no `access`).
+        let reply = command(&mut con, &["INFO", "memory|usage"]);
+        let entry = items(&items(&reply)[0]);
+        let specs = items(&entry[8]);
+        assert_eq!(specs.len(), 1);
+        let spec = pairs(&specs[0]);
+        let flags: Vec<String> = items(field(&spec, "flags").unwrap())
+            .iter()
+            .map(text)
+            .collect();
+        assert_eq!(flags, ["RO"]);
+        let begin = pairs(field(&spec, "begin_search").unwrap());
+        let index = pairs(field(&begin, "spec").unwrap());
+        assert_eq!(field(&index, "index"), Some(&Value::Int(2)));
+
+        // GETKEYSANDFLAGS reports the same flags for that key.
+        let reply = command(&mut con, &["GETKEYSANDFLAGS", "memory", "usage", "k"]);
+        let pair = items(&items(&reply)[0]);
+        assert_eq!(text(&pair[0]), "k");
+        let flags: Vec<String> = items(&pair[1]).iter().map(text).collect();
+        assert_eq!(flags, ["RO"]);
+    }
 }

@@ -618,3 +618,53 @@ fn slowlog_records_commands_over_the_threshold() {
         "ERR count should be greater than or equal to -1"
     );
 }
+
+#[test]
+fn info_errorstats_counts_error_replies_by_code() {
+    let server = TestServer::start(&[]);
+    let mut con = server.conn();
+    // Three ERR replies: unknown command, wrong arity, unknown subcommand.
+    let _ = err_text(redis::cmd("NOSUCHCOMMAND").query(&mut con));
+    let _ = err_text(redis::cmd("GET").query(&mut con));
+    let _ = err_text(redis::cmd("CONFIG").arg("NOSUCH").query(&mut con));
+    // Other codes: a new connection after `requirepass` is set is refused
+    // (`NOAUTH`), then a wrong password (`WRONGPASS`); as in Redis 7.0 the
+    // code is the error's first word.
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "requirepass", "secret"])
+        .query(&mut con)
+        .unwrap();
+    let mut raw = server.raw();
+    raw.write_all(b"GET k\r\nAUTH wrong\r\nAUTH secret\r\n")
+        .unwrap();
+    let expected = "-NOAUTH Authentication required.\r\n\
+        -WRONGPASS invalid username-password pair or user is disabled.\r\n+OK\r\n";
+    let mut buf = vec![0u8; expected.len()];
+    raw.read_exact(&mut buf).unwrap();
+    assert_eq!(String::from_utf8_lossy(&buf), expected);
+
+    let text = info(&mut con, &["errorstats"]);
+    assert_eq!(
+        text,
+        "# Errorstats\r\nerrorstat_ERR:count=3\r\nerrorstat_NOAUTH:count=1\r\n\
+         errorstat_WRONGPASS:count=1\r\n"
+    );
+
+    // Errorstats is a default section, between Modules and Cluster; in
+    // `INFO all` it follows Commandstats.
+    let default = info(&mut con, &[]);
+    assert!(
+        default.contains("\r\n# Errorstats\r\nerrorstat_ERR:count=3\r\n"),
+        "{default}"
+    );
+    assert!(default.contains("errorstat_WRONGPASS:count=1\r\n\r\n# Cluster\r\n"));
+    let all = info(&mut con, &["all"]);
+    assert!(all.find("# Commandstats").unwrap() < all.find("# Errorstats").unwrap());
+
+    // CONFIG RESETSTAT empties it.
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(info(&mut con, &["errorstats"]), "# Errorstats\r\n");
+}

@@ -21,8 +21,9 @@ pub fn execute(ctx: &mut Ctx, argv: Vec<Bytes>) -> Reply {
         Ok(spec) => run(ctx, spec, argv),
         Err(e) => Reply::Error(e.0),
     };
-    if reply.is_error() {
+    if let Reply::Error(line) = &reply {
         ctx.server.stats.total_error_replies.fetch_add(1, Relaxed);
+        ctx.server.stats.record_error(line);
     }
     reply
 }

@@ -52,6 +52,31 @@ pub struct Stats {
     pub total_net_output_bytes: AtomicU64,
     /// Error replies sent (`total_error_replies`).
     pub total_error_replies: AtomicU64,
+    /// Error replies per error code, the first word of the error line
+    /// (`INFO errorstats`), in byte order as Redis lists them.
+    pub error_counts: parking_lot::Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+/// The most distinct error codes `INFO errorstats` tracks; later new codes
+/// are counted only in `total_error_replies` (bounds memory).
+pub const MAX_ERROR_CODES: usize = 128;
+
+impl Stats {
+    /// Counts one error reply under its code: the text before the first
+    /// space when that lies within the first 31 bytes, else `ERR` (Redis
+    /// 7.0's `afterErrorReply`).
+    pub fn record_error(&self, line: &str) {
+        let code = match line.as_bytes().iter().take(31).position(|&b| b == b' ') {
+            Some(end) if end > 0 => &line[..end],
+            _ => "ERR",
+        };
+        let mut counts = self.error_counts.lock();
+        if let Some(count) = counts.get_mut(code) {
+            *count += 1;
+        } else if counts.len() < MAX_ERROR_CODES {
+            counts.insert(code.to_string(), 1);
+        }
+    }
 }
 
 /// Counters for `INFO sessions`.

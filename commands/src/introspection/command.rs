@@ -11,10 +11,13 @@ use crate::parse::{Parse, parse_i64};
 use crate::reply::Reply;
 use crate::table::{CommandSpec, KeySpec, table};
 
-use super::command_entry::{docs_entry, info_entry, key_flags, lookup};
+use super::command_entry::{docs_entry, info_entry, key_flags_at, lookup};
 
 const FLAGS: &[&str] = &["loading", "stale"];
 const CATEGORIES: &[&str] = &["slow", "connection"];
+/// Redis 7.0's tip for the listing subcommands: the order of entries is
+/// not part of the reply's meaning.
+const ORDER_TIPS: &[&str] = &["nondeterministic_output_order"];
 
 /// `COMMAND` with its subcommands. Unlike other containers it also runs on
 /// its own (`COMMAND` alone lists every command), as in Redis 7.0.
@@ -41,7 +44,8 @@ pub fn command() -> CommandSpec {
             "7.0.0",
             "Get an array of Redis command names",
             "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]",
-        ),
+        )
+        .tips(ORDER_TIPS),
         sub(
             "command|info",
             -2,
@@ -49,7 +53,8 @@ pub fn command() -> CommandSpec {
             "2.8.13",
             "Get array of specific Redis command details, or all when no argument is given.",
             "[command-name [command-name ...]]",
-        ),
+        )
+        .tips(ORDER_TIPS),
         sub(
             "command|docs",
             -2,
@@ -57,7 +62,8 @@ pub fn command() -> CommandSpec {
             "7.0.0",
             "Get array of specific Redis command documentation",
             "[command-name [command-name ...]]",
-        ),
+        )
+        .tips(ORDER_TIPS),
         sub(
             "command|getkeys",
             -4,
@@ -89,6 +95,7 @@ pub fn command() -> CommandSpec {
             .flags(FLAGS)
             .categories(CATEGORIES)
             .doc("server", "2.8.13", "Get array of Redis command details", "")
+            .tips(ORDER_TIPS)
     }
 }
 
@@ -210,9 +217,9 @@ fn getkeys(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 fn getkeysandflags(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let argv = args.rest();
     let (spec, keys) = keys_of(&argv)?;
-    let flags = || {
+    let flags = |i| {
         Reply::Set(
-            key_flags(spec)
+            key_flags_at(spec, argv.len(), i)
                 .iter()
                 .map(|f| Reply::Status((*f).to_string()))
                 .collect(),
@@ -220,7 +227,7 @@ fn getkeysandflags(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     };
     let pairs = keys
         .into_iter()
-        .map(|i| Reply::Array(vec![Reply::Bulk(argv[i].clone()), flags()]))
+        .map(|i| Reply::Array(vec![Reply::Bulk(argv[i].clone()), flags(i)]))
         .collect();
     Ok(Reply::Array(pairs))
 }

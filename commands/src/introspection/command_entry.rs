@@ -50,7 +50,11 @@ pub fn info_entry(spec: &CommandSpec) -> Reply {
     } else {
         spec.key_specs.iter().map(explicit_key_spec).collect()
     };
-    let tips = spec.tips.iter().map(|t| Reply::Status((*t).to_string())).collect();
+    let tips = spec
+        .tips
+        .iter()
+        .map(|t| Reply::Status((*t).to_string()))
+        .collect();
     Reply::Array(vec![
         Reply::text(spec.name),
         Reply::Integer(spec.arity as i64),
@@ -76,10 +80,37 @@ pub fn key_flags(spec: &CommandSpec) -> &'static [&'static str] {
     }
 }
 
+/// The access flags of the key at argv index `pos` in a command line of
+/// `argc` arguments (`COMMAND GETKEYSANDFLAGS`): those of the explicit key
+/// specification whose range holds `pos` (as Redis 7.0 reports them), else
+/// the derived [`key_flags`].
+pub fn key_flags_at(spec: &CommandSpec, argc: usize, pos: usize) -> &'static [&'static str] {
+    let (argc, pos) = (argc as i64, pos as i64);
+    let covering = spec.key_specs.iter().find(|def| {
+        let first = def.index as i64;
+        let last = if def.lastkey < 0 {
+            argc + def.lastkey as i64
+        } else {
+            first + def.lastkey as i64
+        };
+        let step = def.keystep.max(1) as i64;
+        (first..=last).contains(&pos) && (pos - first) % step == 0
+    });
+    match covering.or(spec.key_specs.first()) {
+        Some(def) => def.flags,
+        None => key_flags(spec),
+    }
+}
+
 /// A key specification declared in the command table (Redis 7's own
 /// `begin_search` index and `find_keys` range, with its access flags).
 fn explicit_key_spec(def: &KeySpecDef) -> Reply {
-    let flags = Reply::Set(def.flags.iter().map(|f| Reply::Status((*f).to_string())).collect());
+    let flags = Reply::Set(
+        def.flags
+            .iter()
+            .map(|f| Reply::Status((*f).to_string()))
+            .collect(),
+    );
     let mut fields = Vec::new();
     if !def.notes.is_empty() {
         fields.push(("notes", Reply::text(def.notes)));
@@ -89,7 +120,10 @@ fn explicit_key_spec(def: &KeySpecDef) -> Reply {
         "begin_search",
         Reply::map_of(vec![
             ("type", Reply::text("index")),
-            ("spec", Reply::map_of(vec![("index", Reply::Integer(def.index as i64))])),
+            (
+                "spec",
+                Reply::map_of(vec![("index", Reply::Integer(def.index as i64))]),
+            ),
         ]),
     ));
     fields.push((

@@ -8,7 +8,11 @@ use crate::error::{CommandError, Result};
 use crate::keyspace::{Entry, Value};
 use crate::parse::{Parse, parse_f64};
 use crate::reply::Reply;
-use crate::table::CommandSpec;
+use crate::table::{CommandSpec, KeySpecDef};
+
+/// `MEMORY USAGE`'s key specification as Redis 7.0 declares it: the key
+/// is read-only without `access`, since the value is measured, never returned.
+const USAGE_KEY_SPECS: &[KeySpecDef] = &[KeySpecDef::range(&["RO"], 2, 0, 1)];
 
 /// The `MEMORY` container, as Redis 7.0 declares it.
 pub fn memory() -> CommandSpec {
@@ -17,6 +21,12 @@ pub fn memory() -> CommandSpec {
             .categories(&["slow"])
             .doc("server", "4.0.0", summary, "")
     };
+    // Redis 7.0's tips: reports are per shard and merged specially.
+    const REPORT_TIPS: &[&str] = &[
+        "nondeterministic_output",
+        "request_policy:all_shards",
+        "response_policy:special",
+    ];
     CommandSpec::container(
         "memory",
         vec![
@@ -24,28 +34,32 @@ pub fn memory() -> CommandSpec {
                 .flags(&["readonly"])
                 .categories(&["read", "slow"])
                 .keys(2, 2, 1)
+                .key_specs(USAGE_KEY_SPECS)
                 .doc(
                     "server",
                     "4.0.0",
                     "Estimate the memory usage of a key",
                     "key [SAMPLES count]",
                 ),
-            plain("memory|stats", memory_stats, "Show memory usage details"),
+            plain("memory|stats", memory_stats, "Show memory usage details").tips(REPORT_TIPS),
             plain(
                 "memory|doctor",
                 memory_doctor,
                 "Outputs memory problems report",
-            ),
+            )
+            .tips(REPORT_TIPS),
             plain(
                 "memory|malloc-stats",
                 memory_malloc_stats,
                 "Show allocator internal stats",
-            ),
+            )
+            .tips(REPORT_TIPS),
             plain(
                 "memory|purge",
                 memory_purge,
                 "Ask the allocator to release memory",
-            ),
+            )
+            .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
             plain(
                 "memory|help",
                 memory_help,

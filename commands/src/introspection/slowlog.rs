@@ -209,14 +209,21 @@ pub fn slowlog() -> CommandSpec {
             CommandSpec::new("slowlog|get", -2, get)
                 .flags(ADMIN)
                 .categories(CATEGORIES)
+                .tips(&["request_policy:all_nodes", "nondeterministic_output"])
                 .doc("server", "2.2.12", "Get the slow log's entries", "[count]"),
             CommandSpec::new("slowlog|len", 2, len)
                 .flags(ADMIN)
                 .categories(CATEGORIES)
+                .tips(&[
+                    "request_policy:all_nodes",
+                    "response_policy:agg_sum",
+                    "nondeterministic_output",
+                ])
                 .doc("server", "2.2.12", "Get the slow log's length", ""),
             CommandSpec::new("slowlog|reset", 2, reset)
                 .flags(ADMIN)
                 .categories(CATEGORIES)
+                .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
                 .doc(
                     "server",
                     "2.2.12",

@@ -57,10 +57,8 @@ impl Db {
     /// Removes `key` if its deadline has passed. Returns true when it did.
     fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
         let expired = matches!(self.entries.get(key), Some(e) if e.expire_at.is_some_and(|at| at <= now_ms));
-        if expired {
-            if let Some(entry) = self.remove(key) {
-                self.count_expired(&entry.value);
-            }
+        if expired && let Some(entry) = self.remove(key) {
+            self.count_expired(&entry.value);
         }
         expired
     }

@@ -31,6 +31,7 @@ pub fn config() -> CommandSpec {
             CommandSpec::new("config|set", -4, set)
                 .flags(SUBCOMMAND_FLAGS)
                 .categories(SUBCOMMAND_CATEGORIES)
+                .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
                 .doc(
                     "server",
                     "2.0.0",
@@ -167,6 +168,7 @@ pub fn reset_stats(server: &Server) {
     ] {
         counter.store(0, Relaxed);
     }
+    s.error_counts.lock().clear();
     let f = &server.frame_stats;
     for counter in [&f.ops_applied, &f.undos, &f.redos, &f.sessions_expired] {
         counter.store(0, Relaxed);

@@ -39,6 +39,8 @@ pub enum Section {
     Modules,
     /// Per-command counters (not in the default set).
     Commandstats,
+    /// Error replies per error code (`errorstat_ERR:count=N`).
+    Errorstats,
     /// Always `cluster_enabled:0`.
     Cluster,
     /// Keys per database.
@@ -57,6 +59,7 @@ const ALL: &[Section] = &[
     Section::Cpu,
     Section::Modules,
     Section::Commandstats,
+    Section::Errorstats,
     Section::Cluster,
     Section::Keyspace,
     Section::Sessions,
@@ -81,6 +84,7 @@ impl Section {
             Section::Cpu => "cpu",
             Section::Modules => "modules",
             Section::Commandstats => "commandstats",
+            Section::Errorstats => "errorstats",
             Section::Cluster => "cluster",
             Section::Keyspace => "keyspace",
             Section::Sessions => "sessions",
@@ -99,6 +103,7 @@ impl Section {
             Section::Cpu => "CPU",
             Section::Modules => "Modules",
             Section::Commandstats => "Commandstats",
+            Section::Errorstats => "Errorstats",
             Section::Cluster => "Cluster",
             Section::Keyspace => "Keyspace",
             Section::Sessions => "Sessions",
@@ -114,7 +119,7 @@ impl Section {
 /// `INFO [section [section ...]]` — server information.
 ///
 /// Sections: `server`, `clients`, `memory`, `persistence`, `stats`,
-/// `replication`, `cpu`, `modules`, `commandstats`, `cluster`, `keyspace`,
+/// `replication`, `cpu`, `modules`, `commandstats`, `errorstats`, `cluster`, `keyspace`,
 /// `sessions`, plus `default` (all but `commandstats`), `all` and
 /// `everything`. Names are case-insensitive; unknown names are ignored.
 /// Reply: bulk string (RESP3: verbatim string of format `txt`). Matches
@@ -160,6 +165,11 @@ pub fn render_info(server: &Server, sections: &[Section]) -> String {
             Section::Cpu => cpu_section(&mut out),
             Section::Modules => {}
             Section::Commandstats => commandstats_section(&mut out),
+            Section::Errorstats => {
+                for (code, count) in server.stats.error_counts.lock().iter() {
+                    out.field(&format!("errorstat_{code}"), format_args!("count={count}"));
+                }
+            }
             Section::Cluster => out.field("cluster_enabled", 0),
             Section::Keyspace => keyspace_section(&mut out, server),
             Section::Sessions => {

@@ -19,12 +19,21 @@ use crate::table::CommandSpec;
 pub use config_cmd::{help_reply, reset_stats};
 pub use info::{Section, bytes_to_human, lru_clock, render_info};
 
+/// Redis 7.0's tips for `FLUSHDB` and `FLUSHALL`: sent to every shard,
+/// successful when all shards succeed.
+const FLUSH_TIPS: &[&str] = &["request_policy:all_shards", "response_policy:all_succeeded"];
+
 /// The server family's commands.
 pub fn commands() -> Vec<CommandSpec> {
     vec![
         CommandSpec::new("info", -1, info::info)
             .flags(&["loading", "stale"])
             .categories(&["slow", "dangerous"])
+            .tips(&[
+                "nondeterministic_output",
+                "request_policy:all_shards",
+                "response_policy:special",
+            ])
             .doc(
                 "server",
                 "1.0.0",
@@ -35,6 +44,7 @@ pub fn commands() -> Vec<CommandSpec> {
         CommandSpec::new("dbsize", 1, db::dbsize)
             .flags(&["readonly", "fast"])
             .categories(&["keyspace", "read", "fast"])
+            .tips(&["request_policy:all_shards", "response_policy:agg_sum"])
             .doc(
                 "server",
                 "1.0.0",
@@ -44,6 +54,7 @@ pub fn commands() -> Vec<CommandSpec> {
         CommandSpec::new("flushdb", -1, db::flushdb)
             .flags(&["write"])
             .categories(&["keyspace", "write", "slow", "dangerous"])
+            .tips(FLUSH_TIPS)
             .doc(
                 "server",
                 "1.0.0",
@@ -53,6 +64,7 @@ pub fn commands() -> Vec<CommandSpec> {
         CommandSpec::new("flushall", -1, db::flushall)
             .flags(&["write"])
             .categories(&["keyspace", "write", "slow", "dangerous"])
+            .tips(FLUSH_TIPS)
             .doc(
                 "server",
                 "1.0.0",
@@ -62,6 +74,7 @@ pub fn commands() -> Vec<CommandSpec> {
         CommandSpec::new("time", 1, lifecycle::time)
             .flags(&["loading", "stale", "fast"])
             .categories(&["fast"])
+            .tips(&["nondeterministic_output"])
             .doc("server", "2.6.0", "Return the current server time", ""),
         CommandSpec::new("shutdown", -1, lifecycle::shutdown)
             .flags(&[
@@ -82,6 +95,7 @@ pub fn commands() -> Vec<CommandSpec> {
         CommandSpec::new("lastsave", 1, lifecycle::lastsave)
             .flags(&["loading", "stale", "fast"])
             .categories(&["admin", "fast", "dangerous"])
+            .tips(&["nondeterministic_output"])
             .doc(
                 "server",
                 "1.0.0",
