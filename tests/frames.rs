@@ -17,8 +17,7 @@ use support::*;
 fn an_editing_session_on_titanic() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
-    load(&mut con, "s", "t", "csv", "titanic.csv");
+    csv_session(&mut con, "s", "t", "titanic.csv");
     let csv = Csv::titanic();
 
     let r = apply(
@@ -174,19 +173,14 @@ fn an_editing_session_on_titanic() {
 fn sql_aggregates_and_joins_other_tables() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
-    load(&mut con, "s", "t", "csv", "titanic.csv");
-    call(
+    csv_session(&mut con, "s", "t", "titanic.csv");
+    load_data(
         &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"s",
-            b"names",
-            b"FORMAT",
-            b"csv",
-            b"DATA",
-            b"pclass,label\n1,upper\n2,middle\n3,lower\n",
-        ],
+        "s",
+        "names",
+        "csv",
+        &[],
+        b"pclass,label\n1,upper\n2,middle\n3,lower\n",
     )
     .unwrap();
     let csv = Csv::titanic();
@@ -230,8 +224,7 @@ fn sql_aggregates_and_joins_other_tables() {
 fn failing_ops_leave_the_version_unchanged() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
-    load(&mut con, "s", "pets", "csv", "seattlepets.csv");
+    csv_session(&mut con, "s", "pets", "seattlepets.csv");
     apply(
         &mut con,
         "s",
@@ -323,8 +316,7 @@ fn resp2_replies_are_flat_arrays_and_resp3_replies_are_maps() {
     let server = TestServer::start(&[]);
     let mut v2 = server.conn();
     let mut v3 = server.conn_resp3();
-    ok(&mut v2, &["SESSION.CREATE", "ID", "s"]);
-    load(&mut v2, "s", "t", "csv", "titanic.csv");
+    csv_session(&mut v2, "s", "t", "titanic.csv");
     let op = r#"{"action":"fill_missing","params":{"columns":["embarked"],"method":"mode"}}"#;
     let r2 = apply(&mut v2, "s", "t", op);
     let Value::Array(flat) = &r2 else {
@@ -379,19 +371,13 @@ fn resp2_replies_are_flat_arrays_and_resp3_replies_are_maps() {
 fn history_is_bounded_by_frame_history_max() {
     let server = TestServer::start(&["--frame-history-max", "3"]);
     let mut con = server.conn();
-    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
-    load(&mut con, "s", "t", "csv", "titanic.csv");
+    csv_session(&mut con, "s", "t", "titanic.csv");
     assert_eq!(
         err(&mut con, &["FRAME.UNDO", "s", "t"]),
         "ERR nothing to undo"
     );
     for column in ["deck", "alive", "who", "class", "embark_town"] {
-        apply(
-            &mut con,
-            "s",
-            "t",
-            &format!(r#"{{"action":"drop_columns","params":{{"columns":["{column}"]}}}}"#),
-        );
+        drop_column(&mut con, "s", "t", column);
     }
     let history = items(&ok(&mut con, &["FRAME.HISTORY", "s", "t"]));
     let numbers: Vec<i64> = history.iter().map(|h| int(&field(h, "version"))).collect();
@@ -412,12 +398,7 @@ fn history_is_bounded_by_frame_history_max() {
     );
     // CONFIG SET takes effect at the next APPLY.
     ok(&mut con, &["CONFIG", "SET", "frame-history-max", "2"]);
-    apply(
-        &mut con,
-        "s",
-        "t",
-        r#"{"action":"drop_columns","params":{"columns":["alone"]}}"#,
-    );
+    drop_column(&mut con, "s", "t", "alone");
     let numbers: Vec<i64> = items(&ok(&mut con, &["FRAME.HISTORY", "s", "t"]))
         .iter()
         .map(|h| int(&field(h, "version")))
@@ -429,31 +410,13 @@ fn history_is_bounded_by_frame_history_max() {
 fn info_sessions_counts_ops_undos_and_redos() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
-    load(&mut con, "s", "t", "csv", "titanic.csv");
-    apply(
-        &mut con,
-        "s",
-        "t",
-        r#"{"action":"drop_columns","params":{"columns":["deck"]}}"#,
-    );
-    apply(
-        &mut con,
-        "s",
-        "t",
-        r#"{"action":"drop_columns","params":{"columns":["alive"]}}"#,
-    );
+    csv_session(&mut con, "s", "t", "titanic.csv");
+    drop_column(&mut con, "s", "t", "deck");
+    drop_column(&mut con, "s", "t", "alive");
     ok(&mut con, &["FRAME.UNDO", "s", "t", "2"]);
     ok(&mut con, &["FRAME.REDO", "s", "t"]);
-    let body = text(&ok(&mut con, &["INFO", "sessions"]));
-    let get = |k: &str| -> i64 {
-        body.lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}:")))
-            .unwrap_or_else(|| panic!("{k} in {body}"))
-            .trim()
-            .parse()
-            .unwrap()
-    };
+    let info = info_sessions(&mut con);
+    let get = |k: &str| info_field(&info, k);
     assert_eq!(
         (get("sessions"), get("tables"), get("frame_versions")),
         (1, 1, 3)

@@ -10,36 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{TestServer, data_file};
+use common::TestServer;
 use polars::prelude::{CsvReadOptions, IpcStreamReader, SerReader};
-use redis::{Connection, Value};
+use redis::Value;
 use support::*;
-
-fn session_with(con: &mut Connection, table: &str, file: &str) {
-    ok(con, &["SESSION.CREATE", "ID", "s"]);
-    call(
-        con,
-        &[
-            b"FRAME.LOAD",
-            b"s",
-            table.as_bytes(),
-            b"FORMAT",
-            b"csv",
-            b"DATA",
-            &data_file(file),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("load {file}: {e}"));
-}
-
-/// titanic.csv lines (it has no quoted fields), header first.
-fn titanic_lines() -> Vec<Vec<String>> {
-    String::from_utf8(data_file("titanic.csv"))
-        .unwrap()
-        .lines()
-        .map(|l| l.split(',').map(String::from).collect())
-        .collect()
-}
 
 /// Checks a JSON cell against the CSV text it came from.
 fn same_cell(json: &serde_json::Value, csv: &str) -> bool {
@@ -56,8 +30,8 @@ fn same_cell(json: &serde_json::Value, csv: &str) -> bool {
 fn rows_pages_match_the_file_in_json_csv_and_ipc() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    session_with(&mut con, "t", "titanic.csv");
-    let lines = titanic_lines();
+    csv_session(&mut con, "s", "t", "titanic.csv");
+    let file = Csv::titanic();
 
     let page: serde_json::Value = serde_json::from_slice(&bytes(&ok(
         &mut con,
@@ -67,10 +41,10 @@ fn rows_pages_match_the_file_in_json_csv_and_ipc() {
     let page = page.as_array().unwrap();
     assert_eq!(page.len(), 3);
     for (i, row) in page.iter().enumerate() {
-        let raw = &lines[1 + 5 + i];
+        let raw = &file.rows[5 + i];
         let object = row.as_object().unwrap();
         assert_eq!(object.len(), 15);
-        for (c, name) in lines[0].iter().enumerate() {
+        for (c, name) in file.header.iter().enumerate() {
             assert!(
                 same_cell(&object[name], &raw[c]),
                 "row {} column {name}: {:?} vs {:?}",
@@ -113,7 +87,7 @@ fn rows_pages_match_the_file_in_json_csv_and_ipc() {
             if i == 0 {
                 "sex,age".to_string()
             } else {
-                format!("{},{}", lines[i][2], lines[i][3])
+                format!("{},{}", file.rows[i - 1][2], file.rows[i - 1][3])
             }
         })
         .collect();
@@ -143,7 +117,7 @@ fn rows_pages_match_the_file_in_json_csv_and_ipc() {
         .unwrap()
         .into_no_null_iter()
         .collect();
-    let expected: Vec<f64> = (11..31).map(|i| lines[i][6].parse().unwrap()).collect();
+    let expected: Vec<f64> = (10..30).map(|i| file.rows[i][6].parse().unwrap()).collect();
     assert_eq!(fares, expected);
 
     assert_eq!(
@@ -168,7 +142,7 @@ fn export_returns_or_writes_the_whole_table() {
     std::fs::create_dir_all(&out).unwrap();
     let server = TestServer::start(&["--export-dir", out.to_str().unwrap()]);
     let mut con = server.conn();
-    session_with(&mut con, "t", "titanic.csv");
+    csv_session(&mut con, "s", "t", "titanic.csv");
 
     let csv = bytes(&ok(&mut con, &["FRAME.EXPORT", "s", "t", "FORMAT", "csv"]));
     let back = CsvReadOptions::default()
@@ -239,28 +213,12 @@ fn export_returns_or_writes_the_whole_table() {
 fn exported_ipc_and_parquet_load_back() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    session_with(&mut con, "t", "mplsstops.csv");
+    csv_session(&mut con, "s", "t", "mplsstops.csv");
     for format in ["ipc", "parquet", "ndjson", "csv"] {
         let blob = bytes(&ok(&mut con, &["FRAME.EXPORT", "s", "t", "FORMAT", format]));
         let table = format!("back_{format}");
-        let reply = call(
-            &mut con,
-            &[
-                b"FRAME.LOAD",
-                b"s",
-                table.as_bytes(),
-                b"FORMAT",
-                format.as_bytes(),
-                b"DATA",
-                &blob,
-            ],
-        )
-        .unwrap();
-        assert_eq!(
-            (int(&field(&reply, "rows")), int(&field(&reply, "columns"))),
-            (51_920, 15),
-            "{format}"
-        );
+        let reply = load_data(&mut con, "s", &table, format, &[], &blob).unwrap();
+        assert_eq!(shape(&reply), (51_920, 15), "{format}");
         let summary = ok(
             &mut con,
             &["FRAME.SUMMARY", "s", &table, "COLUMNS", "citationIssued"],
@@ -273,19 +231,7 @@ fn exported_ipc_and_parquet_load_back() {
         &mut con,
         &["FRAME.ROWS", "s", "t", "LIMIT", "7", "FORMAT", "ipc"],
     ));
-    let reply = call(
-        &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"s",
-            b"page",
-            b"FORMAT",
-            b"ipc",
-            b"DATA",
-            &page,
-        ],
-    )
-    .unwrap();
+    let reply = load_data(&mut con, "s", "page", "ipc", &[], &page).unwrap();
     assert_eq!(int(&field(&reply, "rows")), 7);
 }
 
@@ -293,33 +239,16 @@ fn exported_ipc_and_parquet_load_back() {
 fn copy_starts_a_new_history_and_shares_buffers() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    session_with(&mut con, "t", "mplsstops.csv");
+    csv_session(&mut con, "s", "t", "mplsstops.csv");
     ok(&mut con, &["SESSION.CREATE", "ID", "other"]);
-    ok(
-        &mut con,
-        &[
-            "FRAME.APPLY",
-            "s",
-            "t",
-            r#"{"action":"drop_columns","params":{"columns":["idNum"]}}"#,
-        ],
-    );
-    let alone = int(&field(
-        &ok(&mut con, &["SESSION.INFO", "s"]),
-        "memory_bytes",
-    ));
+    drop_column(&mut con, "s", "t", "idNum");
+    let alone = session_memory(&mut con, "s");
     assert_eq!(
         ok(&mut con, &["FRAME.COPY", "s", "t", "s", "t2"]),
         Value::Okay
     );
     // A copy costs no new buffers.
-    assert_eq!(
-        int(&field(
-            &ok(&mut con, &["SESSION.INFO", "s"]),
-            "memory_bytes"
-        )),
-        alone
-    );
+    assert_eq!(session_memory(&mut con, "s"), alone);
     assert_eq!(
         ok(&mut con, &["FRAME.COPY", "s", "t", "other", "t"]),
         Value::Okay
@@ -372,11 +301,8 @@ fn copy_starts_a_new_history_and_shares_buffers() {
 fn column_local_edits_cost_little_more_than_one_frame() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    session_with(&mut con, "t", "mplsstops.csv");
-    let loaded = int(&field(
-        &ok(&mut con, &["SESSION.INFO", "s"]),
-        "memory_bytes",
-    ));
+    csv_session(&mut con, "s", "t", "mplsstops.csv");
+    let loaded = session_memory(&mut con, "s");
     for op in [
         r#"{"action":"fill_missing","params":{"columns":["citationIssued"],"method":"value","value":"NO"}}"#,
         r#"{"action":"rename_column","params":{"from":"MDC","to":"mdc"}}"#,
@@ -385,10 +311,7 @@ fn column_local_edits_cost_little_more_than_one_frame() {
     ] {
         ok(&mut con, &["FRAME.APPLY", "s", "t", op]);
     }
-    let after = int(&field(
-        &ok(&mut con, &["SESSION.INFO", "s"]),
-        "memory_bytes",
-    ));
+    let after = session_memory(&mut con, "s");
     assert!(after > loaded, "the new columns cost something");
     assert!(
         (after as f64) < loaded as f64 * 1.5,
@@ -400,20 +323,14 @@ fn column_local_edits_cost_little_more_than_one_frame() {
 fn drop_removes_a_table_once() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    session_with(&mut con, "t", "titanic.csv");
+    csv_session(&mut con, "s", "t", "titanic.csv");
     assert_eq!(int(&ok(&mut con, &["FRAME.DROP", "s", "t"])), 1);
     assert_eq!(int(&ok(&mut con, &["FRAME.DROP", "s", "t"])), 0);
     assert_eq!(
         texts(&ok(&mut con, &["FRAME.LIST", "s"])),
         Vec::<String>::new()
     );
-    assert_eq!(
-        int(&field(
-            &ok(&mut con, &["SESSION.INFO", "s"]),
-            "memory_bytes"
-        )),
-        0
-    );
+    assert_eq!(session_memory(&mut con, "s"), 0);
     assert_eq!(
         err(&mut con, &["FRAME.ROWS", "s", "t"]),
         "ERR no such table 't' in session 's'"
@@ -424,7 +341,7 @@ fn drop_removes_a_table_once() {
 fn a_long_op_does_not_delay_other_clients() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    session_with(&mut con, "t", "mplsstops.csv");
+    csv_session(&mut con, "s", "t", "mplsstops.csv");
     ok(&mut con, &["SET", "k", "v"]);
     // 24 copies of the stops (1.2 M rows) sorted on text columns.
     let union = vec!["SELECT * FROM self"; 24].join(" UNION ALL ");

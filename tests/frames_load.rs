@@ -14,17 +14,13 @@ use support::*;
 fn titanic_summary_matches_statistics_computed_from_the_file() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
-    let reply = load(&mut con, "s", "t", "csv", "titanic.csv");
+    let reply = csv_session(&mut con, "s", "t", "titanic.csv");
     let names: Vec<String> = fields(&reply).into_iter().map(|(k, _)| k).collect();
     assert_eq!(
         names,
         ["table", "version", "rows", "columns", "memory_bytes"]
     );
-    assert_eq!(
-        (int(&field(&reply, "rows")), int(&field(&reply, "columns"))),
-        (891, 15)
-    );
+    assert_eq!(shape(&reply), (891, 15));
     assert_eq!(int(&field(&reply, "version")), 0);
     assert!(int(&field(&reply, "memory_bytes")) > 10_000);
 
@@ -87,8 +83,8 @@ fn titanic_summary_matches_statistics_computed_from_the_file() {
         (int(&field(&sex, "min_len")), int(&field(&sex, "max_len"))),
         (4, 6)
     );
-    assert_eq!(int(&field(&stats(&summary, "deck"), "nulls")), 688);
-    assert_eq!(int(&field(&stats(&summary, "embarked"), "nulls")), 2);
+    assert_eq!(nulls(&summary, "deck"), 688);
+    assert_eq!(nulls(&summary, "embarked"), 2);
 
     let two = ok(
         &mut con,
@@ -116,42 +112,27 @@ fn titanic_summary_matches_statistics_computed_from_the_file() {
 fn medium_and_messy_csvs_load_with_the_readme_null_counts() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
-    let stops = load(&mut con, "s", "stops", "csv", "mplsstops.csv");
-    assert_eq!(
-        (int(&field(&stops, "rows")), int(&field(&stops, "columns"))),
-        (51_920, 15)
-    );
+    let stops = csv_session(&mut con, "s", "stops", "mplsstops.csv");
+    assert_eq!(shape(&stops), (51_920, 15));
     let pets = load(&mut con, "s", "pets", "csv", "seattlepets.csv");
-    assert_eq!(
-        (int(&field(&pets, "rows")), int(&field(&pets, "columns"))),
-        (52_519, 8)
-    );
+    assert_eq!(shape(&pets), (52_519, 8));
 
     let summary = ok(&mut con, &["FRAME.SUMMARY", "s", "stops"]);
-    for (column, nulls) in [
+    for (column, expected) in [
         ("citationIssued", 32_810),
         ("personSearch", 8_221),
         ("gender", 8_282),
         ("lat", 0),
     ] {
-        assert_eq!(
-            int(&field(&stats(&summary, column), "nulls")),
-            nulls,
-            "{column}"
-        );
+        assert_eq!(nulls(&summary, column), expected, "{column}");
     }
     let summary = ok(&mut con, &["FRAME.SUMMARY", "s", "pets"]);
-    for (column, nulls) in [
+    for (column, expected) in [
         ("secondary_breed", 29_517),
         ("animal_name", 483),
         ("zip_code", 397),
     ] {
-        assert_eq!(
-            int(&field(&stats(&summary, column), "nulls")),
-            nulls,
-            "{column}"
-        );
+        assert_eq!(nulls(&summary, column), expected, "{column}");
     }
     // ZIP+4 values late in the file keep zip_code text, as pandas reads it.
     assert_eq!(
@@ -166,10 +147,7 @@ fn medium_and_messy_csvs_load_with_the_readme_null_counts() {
         ),
         ("Dog".into(), 35_181)
     );
-    let list: Vec<String> = items(&ok(&mut con, &["FRAME.LIST", "s"]))
-        .iter()
-        .map(text)
-        .collect();
+    let list = texts(&ok(&mut con, &["FRAME.LIST", "s"]));
     assert_eq!(list, ["pets", "stops"]);
 }
 
@@ -214,8 +192,8 @@ fn every_workbook_sheet_loads_into_its_own_table() {
         &mut con,
         &["FRAME.SUMMARY", "w", "passengers", "COLUMNS", "age", "deck"],
     );
-    assert_eq!(int(&field(&stats(&summary, "age"), "nulls")), 177);
-    assert_eq!(int(&field(&stats(&summary, "deck"), "nulls")), 688);
+    assert_eq!(nulls(&summary, "age"), 177);
+    assert_eq!(nulls(&summary, "deck"), 688);
     // The first pets row of the CSV: license issued 2018-11-16.
     let first = ok(
         &mut con,
@@ -236,51 +214,29 @@ fn every_workbook_sheet_loads_into_its_own_table() {
         serde_json::json!([{"license_issue_date": "2018-11-16", "species": "Dog"}])
     );
 
-    let again = call(
-        &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"w",
-            b"*",
-            b"FORMAT",
-            b"xlsx",
-            b"DATA",
-            &data_file("workbook.xlsx"),
-        ],
-    );
+    let workbook = data_file("workbook.xlsx");
+    let again = load_data(&mut con, "w", "*", "xlsx", &[], &workbook);
     assert_eq!(
         again.unwrap_err(),
         "ERR table 'passengers' already exists (use REPLACE)"
     );
-    let one = call(
+    let one = load_data(
         &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"w",
-            b"p2",
-            b"FORMAT",
-            b"xlsx",
-            b"OPTIONS",
-            br#"{"sheet":"pets"}"#,
-            b"DATA",
-            &data_file("workbook.xlsx"),
-        ],
+        "w",
+        "p2",
+        "xlsx",
+        &[b"OPTIONS", br#"{"sheet":"pets"}"#],
+        &workbook,
     )
     .unwrap();
     assert_eq!(int(&field(&one, "rows")), 5000);
-    let bad = call(
+    let bad = load_data(
         &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"w",
-            b"p3",
-            b"FORMAT",
-            b"xlsx",
-            b"OPTIONS",
-            br#"{"sheet":"nope"}"#,
-            b"DATA",
-            &data_file("workbook.xlsx"),
-        ],
+        "w",
+        "p3",
+        "xlsx",
+        &[b"OPTIONS", br#"{"sheet":"nope"}"#],
+        &workbook,
     );
     assert!(bad.unwrap_err().starts_with("ERR no sheet 'nope'"));
 }
@@ -289,111 +245,39 @@ fn every_workbook_sheet_loads_into_its_own_table() {
 fn load_refuses_existing_tables_bad_formats_and_options() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
-    load(&mut con, "s", "t", "csv", "titanic.csv");
-    apply(
-        &mut con,
-        "s",
-        "t",
-        r#"{"action":"drop_columns","params":{"columns":["deck"]}}"#,
-    );
-    let again = call(
-        &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"s",
-            b"t",
-            b"FORMAT",
-            b"csv",
-            b"DATA",
-            b"a\n1\n",
-        ],
-    );
+    csv_session(&mut con, "s", "t", "titanic.csv");
+    drop_column(&mut con, "s", "t", "deck");
+    let again = load_data(&mut con, "s", "t", "csv", &[], b"a\n1\n");
     assert_eq!(
         again.unwrap_err(),
         "ERR table 't' already exists (use REPLACE)"
     );
-    let replaced = call(
-        &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"s",
-            b"t",
-            b"FORMAT",
-            b"csv",
-            b"REPLACE",
-            b"DATA",
-            b"a;b\n1;x\n",
-        ],
-    )
-    .unwrap();
-    assert_eq!(
-        (
-            int(&field(&replaced, "rows")),
-            int(&field(&replaced, "columns"))
-        ),
-        (1, 1)
-    );
+    let replaced = load_data(&mut con, "s", "t", "csv", &[b"REPLACE"], b"a;b\n1;x\n").unwrap();
+    assert_eq!(shape(&replaced), (1, 1));
     assert_eq!(items(&ok(&mut con, &["FRAME.HISTORY", "s", "t"])).len(), 1);
-    let opts = call(
+    let opts = load_data(
         &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"s",
-            b"u",
-            b"FORMAT",
-            b"csv",
-            b"OPTIONS",
-            br#"{"delimiter":";","null_values":["x"]}"#,
-            b"DATA",
-            b"a;b\n1;x\n",
-        ],
+        "s",
+        "u",
+        "csv",
+        &[b"OPTIONS", br#"{"delimiter":";","null_values":["x"]}"#],
+        b"a;b\n1;x\n",
     )
     .unwrap();
     assert_eq!(int(&field(&opts, "columns")), 2);
-    let e = call(
-        &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"s",
-            b"v",
-            b"FORMAT",
-            b"xml",
-            b"DATA",
-            b"<a/>",
-        ],
-    )
-    .unwrap_err();
+    let e = load_data(&mut con, "s", "v", "xml", &[], b"<a/>").unwrap_err();
     assert!(e.starts_with("ERR unknown format 'xml'"), "{e}");
-    let e = call(
+    let e = load_data(
         &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"s",
-            b"v",
-            b"FORMAT",
-            b"csv",
-            b"OPTIONS",
-            br#"{"delim":";"}"#,
-            b"DATA",
-            b"a\n",
-        ],
+        "s",
+        "v",
+        "csv",
+        &[b"OPTIONS", br#"{"delim":";"}"#],
+        b"a\n",
     )
     .unwrap_err();
     assert!(e.contains("delim"), "{e}");
-    let e = call(
-        &mut con,
-        &[
-            b"FRAME.LOAD",
-            b"s",
-            b"v",
-            b"FORMAT",
-            b"parquet",
-            b"DATA",
-            b"not parquet",
-        ],
-    )
-    .unwrap_err();
+    let e = load_data(&mut con, "s", "v", "parquet", &[], b"not parquet").unwrap_err();
     assert!(e.starts_with("ERR cannot read parquet"), "{e}");
     assert_eq!(
         err(
@@ -402,10 +286,7 @@ fn load_refuses_existing_tables_bad_formats_and_options() {
         ),
         "ERR FILE loads are disabled (set import-dir)"
     );
-    let list: Vec<String> = items(&ok(&mut con, &["FRAME.LIST", "s"]))
-        .iter()
-        .map(text)
-        .collect();
+    let list = texts(&ok(&mut con, &["FRAME.LIST", "s"]));
     assert_eq!(list, ["t", "u"]);
 }
 
@@ -428,30 +309,11 @@ fn file_loads_are_confined_to_the_import_dir() {
         ],
     );
     assert_eq!(int(&field(&reply, "rows")), 891);
-    let e = err(
-        &mut con,
-        &[
-            "FRAME.LOAD",
-            "s",
-            "u",
-            "FORMAT",
-            "csv",
-            "FILE",
-            "../../../../etc/passwd",
-        ],
-    );
-    assert!(e.contains("outside import-dir"), "{e}");
-    let e = err(
-        &mut con,
-        &[
-            "FRAME.LOAD",
-            "s",
-            "u",
-            "FORMAT",
-            "csv",
-            "FILE",
-            "/etc/passwd",
-        ],
-    );
-    assert!(e.contains("outside import-dir"), "{e}");
+    for outside in ["../../../../etc/passwd", "/etc/passwd"] {
+        let e = err(
+            &mut con,
+            &["FRAME.LOAD", "s", "u", "FORMAT", "csv", "FILE", outside],
+        );
+        assert!(e.contains("outside import-dir"), "{e}");
+    }
 }

@@ -3,27 +3,14 @@
 //! real redis-server 7.0.15).
 
 mod common;
+mod support;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use common::TestServer;
 use redis::{Connection, Value};
-
-fn cmd(args: &[&str]) -> redis::Cmd {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c
-}
-
-/// Runs a command that must succeed and returns its reply.
-fn ok(con: &mut Connection, args: &[&str]) -> Value {
-    cmd(args)
-        .query::<Value>(con)
-        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
-}
+use support::{bulk, cmd, err, ok};
 
 /// Runs a command that must succeed and returns its integer reply.
 fn int(con: &mut Connection, args: &[&str]) -> i64 {
@@ -32,18 +19,7 @@ fn int(con: &mut Connection, args: &[&str]) -> i64 {
         .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
 }
 
-/// Runs a command that must fail and returns the whole error line.
-fn err(con: &mut Connection, args: &[&str]) -> String {
-    match cmd(args).query::<Value>(con) {
-        Ok(v) => panic!("{args:?} should fail, got {v:?}"),
-        Err(e) => format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or("")),
-    }
-}
-
-fn bulk(s: &str) -> Value {
-    Value::BulkString(s.as_bytes().to_vec())
-}
-
+/// A simple-string (status) reply holding `s`.
 fn status(s: &str) -> Value {
     Value::SimpleString(s.to_string())
 }

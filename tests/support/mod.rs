@@ -8,32 +8,49 @@ use redis::{Connection, Value};
 
 use super::common::data_file;
 
+/// A command built from `args` (`args[0]` is the command name; text or
+/// byte arguments), ready to `query`.
+pub fn cmd<A: redis::ToRedisArgs>(args: &[A]) -> redis::Cmd {
+    let mut c = redis::Cmd::new();
+    for a in args {
+        c.arg(a);
+    }
+    c
+}
+
+/// The whole error line of an error reply as the server sent it
+/// (`ERR syntax error`, `WRONGTYPE ...`); `?` stands for a missing code.
+pub fn error_line(e: &redis::RedisError) -> String {
+    format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or(""))
+}
+
 /// Sends `args` (`args[0]` is the command) and returns the reply, or the
 /// error line as the server sent it (`ERR ...`, `WRONGTYPE ...`).
 pub fn call(con: &mut Connection, args: &[&[u8]]) -> Result<Value, String> {
-    let mut cmd = redis::cmd(std::str::from_utf8(args[0]).unwrap());
-    for a in &args[1..] {
-        cmd.arg(*a);
-    }
-    cmd.query::<Value>(con)
-        .map_err(|e| format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or("")))
+    cmd(args).query::<Value>(con).map_err(|e| error_line(&e))
 }
 
-/// Like [`call`], panicking on an error reply.
+/// Like [`call`] with text arguments, panicking on an error reply.
 pub fn ok(con: &mut Connection, args: &[&str]) -> Value {
-    let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    call(con, &bytes).unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
+    cmd(args)
+        .query::<Value>(con)
+        .unwrap_or_else(|e| panic!("{args:?} failed: {}", error_line(&e)))
 }
 
 /// The error line of a call that must fail.
 pub fn err(con: &mut Connection, args: &[&str]) -> String {
-    let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    match call(con, &bytes) {
+    match cmd(args).query::<Value>(con) {
         Ok(v) => panic!("{args:?} should fail, got {v:?}"),
-        Err(e) => e,
+        Err(e) => error_line(&e),
     }
 }
 
+/// A bulk string reply holding `s`, for comparing whole replies.
+pub fn bulk(s: &str) -> Value {
+    Value::BulkString(s.as_bytes().to_vec())
+}
+
+/// The bytes of a bulk string reply.
 pub fn bytes(v: &Value) -> Vec<u8> {
     match v {
         Value::BulkString(b) => b.clone(),
@@ -41,6 +58,7 @@ pub fn bytes(v: &Value) -> Vec<u8> {
     }
 }
 
+/// A text reply (bulk, simple, `OK` or verbatim) as a string.
 pub fn text(v: &Value) -> String {
     match v {
         Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
@@ -51,6 +69,7 @@ pub fn text(v: &Value) -> String {
     }
 }
 
+/// An integer reply (a RESP3 boolean counts as 0 or 1).
 pub fn int(v: &Value) -> i64 {
     match v {
         Value::Int(n) => *n,
@@ -59,6 +78,7 @@ pub fn int(v: &Value) -> i64 {
     }
 }
 
+/// A double reply (RESP3 double, or its RESP2 bulk-string text).
 pub fn double(v: &Value) -> f64 {
     match v {
         Value::Double(d) => *d,
@@ -79,6 +99,7 @@ pub fn fields(v: &Value) -> Vec<(String, Value)> {
     }
 }
 
+/// The value of map field `name` (see [`fields`]); panics when absent.
 pub fn field(v: &Value, name: &str) -> Value {
     fields(v)
         .into_iter()
@@ -87,6 +108,7 @@ pub fn field(v: &Value, name: &str) -> Value {
         .1
 }
 
+/// The elements of an array reply.
 pub fn items(v: &Value) -> Vec<Value> {
     match v {
         Value::Array(items) => items.clone(),
@@ -120,26 +142,62 @@ pub fn texts(v: &Value) -> Vec<String> {
     }
 }
 
-/// `FRAME.LOAD id table FORMAT format DATA <bytes of the dataset file>`.
+/// `FRAME.LOAD id table FORMAT format <extra ...> DATA data`: the reply, or
+/// the error line. `extra` holds the options between the format and the
+/// data (`REPLACE`, `OPTIONS <json>`).
+pub fn load_data(
+    con: &mut Connection,
+    id: &str,
+    table: &str,
+    format: &str,
+    extra: &[&[u8]],
+    data: &[u8],
+) -> Result<Value, String> {
+    let mut args: Vec<&[u8]> = vec![
+        b"FRAME.LOAD",
+        id.as_bytes(),
+        table.as_bytes(),
+        b"FORMAT",
+        format.as_bytes(),
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&[b"DATA", data]);
+    call(con, &args)
+}
+
+/// `FRAME.LOAD id table FORMAT format DATA <bytes of the dataset file>`,
+/// panicking on an error.
 pub fn load(con: &mut Connection, id: &str, table: &str, format: &str, file: &str) -> Value {
-    call(
-        con,
-        &[
-            b"FRAME.LOAD",
-            id.as_bytes(),
-            table.as_bytes(),
-            b"FORMAT",
-            format.as_bytes(),
-            b"DATA",
-            &data_file(file),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("load {file}: {e}"))
+    load_data(con, id, table, format, &[], &data_file(file))
+        .unwrap_or_else(|e| panic!("load {file}: {e}"))
+}
+
+/// `SESSION.CREATE ID id`, then [`load`] of the CSV dataset `file` into
+/// `table`; returns the load reply.
+pub fn csv_session(con: &mut Connection, id: &str, table: &str, file: &str) -> Value {
+    ok(con, &["SESSION.CREATE", "ID", id]);
+    load(con, id, table, "csv", file)
+}
+
+/// The `(rows, columns)` fields of a FRAME.LOAD / SUMMARY / APPLY reply.
+pub fn shape(v: &Value) -> (i64, i64) {
+    (int(&field(v, "rows")), int(&field(v, "columns")))
+}
+
+/// The `memory_bytes` field of `SESSION.INFO id`.
+pub fn session_memory(con: &mut Connection, id: &str) -> i64 {
+    int(&field(&ok(con, &["SESSION.INFO", id]), "memory_bytes"))
 }
 
 /// `FRAME.APPLY id table op`, panicking on an error.
 pub fn apply(con: &mut Connection, id: &str, table: &str, op: &str) -> Value {
     ok(con, &["FRAME.APPLY", id, table, op])
+}
+
+/// [`apply`] of the `drop_columns` op removing the one column `column`.
+pub fn drop_column(con: &mut Connection, id: &str, table: &str, column: &str) -> Value {
+    let op = format!(r#"{{"action":"drop_columns","params":{{"columns":["{column}"]}}}}"#);
+    apply(con, id, table, &op)
 }
 
 /// The stats map of `column` in a FRAME.SUMMARY reply.
@@ -150,13 +208,21 @@ pub fn stats(summary: &Value, column: &str) -> Value {
         .unwrap_or_else(|| panic!("no stats for {column}"))
 }
 
+/// The `nulls` count of `column` in a FRAME.SUMMARY reply.
+pub fn nulls(summary: &Value, column: &str) -> i64 {
+    int(&field(&stats(summary, column), "nulls"))
+}
+
 /// titanic.csv parsed by hand (it has no quoted fields).
 pub struct Csv {
+    /// The column names.
     pub header: Vec<String>,
+    /// The data rows (header excluded), cells as text.
     pub rows: Vec<Vec<String>>,
 }
 
 impl Csv {
+    /// Reads titanic.csv from the shared datasets.
     pub fn titanic() -> Csv {
         let raw = String::from_utf8(data_file("titanic.csv")).unwrap();
         let mut lines = raw.lines();
@@ -167,11 +233,13 @@ impl Csv {
         Csv { header, rows }
     }
 
+    /// The text cells of column `name` (empty for a missing value).
     pub fn col(&self, name: &str) -> Vec<&str> {
         let i = self.header.iter().position(|h| h == name).unwrap();
         self.rows.iter().map(|r| r[i].as_str()).collect()
     }
 
+    /// The non-missing cells of column `name` as numbers.
     pub fn floats(&self, name: &str) -> Vec<f64> {
         self.col(name)
             .into_iter()

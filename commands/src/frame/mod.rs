@@ -167,11 +167,7 @@ fn defer(work: impl FnOnce() -> Result<Reply> + Send + 'static) -> Reply {
         Ok(Ok(reply)) => reply,
         Ok(Err(e)) => Reply::Error(e.0),
         Err(panic) => {
-            let msg = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("panic");
+            let msg = ops::panic_message(&*panic);
             tracing::error!(msg, "frame command panicked");
             Reply::Error(format!("ERR internal error: {}", ops_one_line(msg)))
         }

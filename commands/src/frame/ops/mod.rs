@@ -28,6 +28,7 @@ mod perf;
 #[cfg(test)]
 mod testdata;
 
+use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use polars::prelude::DataFrame;
@@ -266,11 +267,7 @@ fn apply_guarded(op: &Op, frame: &DataFrame, ctx: &OpContext) -> Result<Applied>
     match catch_unwind(AssertUnwindSafe(|| op.apply(frame, ctx))) {
         Ok(result) => result,
         Err(panic) => {
-            let msg = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("panic");
+            let msg = panic_message(&*panic);
             tracing::error!(action = op.action(), msg, "frame op panicked");
             Err(CommandError::err(support::one_line(&format!(
                 "internal error in {}: {msg}",
@@ -278,6 +275,16 @@ fn apply_guarded(op: &Op, frame: &DataFrame, ctx: &OpContext) -> Result<Applied>
             ))))
         }
     }
+}
+
+/// The message of a caught panic: the `String` or `&str` it was raised
+/// with (`panic!` and Polars' panics use one of the two), `panic` otherwise.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("panic")
 }
 
 #[cfg(test)]

@@ -75,22 +75,8 @@ pub fn buffer_addr(column: &Column) -> usize {
     // Test probe: the dtypes of the fixtures are known, so the typed
     // accessors cannot fail.
     match s.dtype() {
-        DataType::Float64 => s
-            .f64()
-            .unwrap()
-            .downcast_iter()
-            .next()
-            .unwrap()
-            .values()
-            .as_ptr() as usize,
-        DataType::Int64 => s
-            .i64()
-            .unwrap()
-            .downcast_iter()
-            .next()
-            .unwrap()
-            .values()
-            .as_ptr() as usize,
+        DataType::Float64 => numeric_addr(s.f64().unwrap()),
+        DataType::Int64 => numeric_addr(s.i64().unwrap()),
         DataType::String => s
             .str()
             .unwrap()
@@ -111,6 +97,12 @@ pub fn buffer_addr(column: &Column) -> usize {
             .as_ptr() as usize,
         other => panic!("buffer_addr: unsupported dtype {other}"),
     }
+}
+
+/// The address of the first chunk's value buffer of a numeric array.
+fn numeric_addr<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> usize {
+    // Test probe: the fixtures have at least one chunk.
+    ca.downcast_iter().next().unwrap().values().as_ptr() as usize
 }
 
 /// Whether two columns have the same chunking and share the first chunk's
