@@ -22,7 +22,11 @@ fn main() {
     build_large_csv(&data, &csv_path);
     let payload = std::fs::read(&csv_path).expect("large csv readable");
 
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_framekv-server"))
         .args(["--port", &port.to_string(), "--appendonly", "no", "--dir"])
         .arg(&work)
@@ -32,7 +36,9 @@ fn main() {
         .expect("server starts");
     let mut con = connect(port);
 
-    let sid: String = redis::cmd("SESSION.CREATE").query(&mut con).expect("session");
+    let sid: String = redis::cmd("SESSION.CREATE")
+        .query(&mut con)
+        .expect("session");
     println!("large frame: {} bytes of CSV", payload.len());
     time("FRAME.LOAD csv", || {
         redis::cmd("FRAME.LOAD")
@@ -58,15 +64,36 @@ fn main() {
             .arg(r#"{"action":"filter","params":{"where":"policePrecinct = 3"}}"#)
             .exec(&mut con)
     });
-    time("FRAME.UNDO", || redis::cmd("FRAME.UNDO").arg(&sid).arg("stops").exec(&mut con));
-    time("FRAME.SUMMARY", || redis::cmd("FRAME.SUMMARY").arg(&sid).arg("stops").exec(&mut con));
+    time("FRAME.UNDO", || {
+        redis::cmd("FRAME.UNDO")
+            .arg(&sid)
+            .arg("stops")
+            .exec(&mut con)
+    });
+    time("FRAME.SUMMARY", || {
+        redis::cmd("FRAME.SUMMARY")
+            .arg(&sid)
+            .arg("stops")
+            .exec(&mut con)
+    });
     time("FRAME.ROWS (100 rows, json)", || {
-        redis::cmd("FRAME.ROWS").arg(&sid).arg("stops").exec(&mut con)
+        redis::cmd("FRAME.ROWS")
+            .arg(&sid)
+            .arg("stops")
+            .exec(&mut con)
     });
     time("FRAME.EXPORT parquet", || {
-        redis::cmd("FRAME.EXPORT").arg(&sid).arg("stops").arg("FORMAT").arg("parquet").exec(&mut con)
+        redis::cmd("FRAME.EXPORT")
+            .arg(&sid)
+            .arg("stops")
+            .arg("FORMAT")
+            .arg("parquet")
+            .exec(&mut con)
     });
-    let info: String = redis::cmd("INFO").arg("memory").query(&mut con).unwrap_or_default();
+    let info: String = redis::cmd("INFO")
+        .arg("memory")
+        .query(&mut con)
+        .unwrap_or_default();
     if let Some(line) = info.lines().find(|l| l.starts_with("used_memory_human")) {
         println!("server {line}");
     }

@@ -18,32 +18,50 @@ const EXPIRE_TIME_SHARE: f64 = 0.25;
 
 /// Runs until shutdown.
 pub async fn run(server: Arc<Server>) {
+    let mut backlog = false;
     loop {
         let hz = server.config.get_i64("hz").clamp(1, 500) as u64;
         let period = Duration::from_millis(1000 / hz);
+        let budget = period.mul_f64(EXPIRE_TIME_SHARE);
+        // With expired keys left over, the next cycle comes sooner: expiry
+        // then takes half of the time instead of a quarter (clients are not
+        // stalled either way: the lock is held per chunk).
+        let pause = if backlog { budget } else { period };
         tokio::select! {
             _ = server.shutdown_signal() => return,
-            _ = tokio::time::sleep(period) => {}
+            _ = tokio::time::sleep(pause) => {}
         }
-        let budget = period.mul_f64(EXPIRE_TIME_SHARE);
         let expiring = server.clone();
         // The cycle takes database locks in short chunks; it runs on the
         // blocking pool so it never occupies an async worker for its budget.
-        let reclaimed = tokio::task::spawn_blocking(move || expire_cycle(&expiring, budget)).await;
-        if let Ok(count) = reclaimed {
-            if count > 0 {
-                tracing::debug!(keys = count, "active expiry reclaimed keys");
+        let cycle = tokio::task::spawn_blocking(move || expire_cycle(&expiring, budget)).await;
+        backlog = match cycle {
+            Ok(Cycle { removed, more }) => {
+                if removed > 0 {
+                    tracing::debug!(keys = removed, more, "active expiry reclaimed keys");
+                }
+                more
             }
-        }
+            Err(_) => false,
+        };
         close_idle_clients(&server);
     }
+}
+
+/// What one expiry cycle did.
+#[derive(Debug, PartialEq, Eq)]
+struct Cycle {
+    /// Keys removed.
+    removed: usize,
+    /// True when the budget ran out with expired keys left.
+    more: bool,
 }
 
 /// Removes expired keys from every database, in deadline order, for at most
 /// `budget`. The lock is released after every [`KEYS_PER_CHUNK`] keys (and
 /// the thread yields, so a waiting client gets the lock), and values are
-/// freed after it is released. Returns how many keys were removed.
-fn expire_cycle(server: &Server, budget: Duration) -> usize {
+/// freed after it is released.
+fn expire_cycle(server: &Server, budget: Duration) -> Cycle {
     let started = Instant::now();
     let mut removed = 0;
     for index in 0..server.keyspace.len() {
@@ -59,11 +77,17 @@ fn expire_cycle(server: &Server, budget: Duration) -> usize {
                 break;
             }
             if started.elapsed() >= budget {
-                return removed;
+                return Cycle {
+                    removed,
+                    more: true,
+                };
             }
         }
     }
-    removed
+    Cycle {
+        removed,
+        more: false,
+    }
 }
 
 /// Drops removed values, off the database lock. Sessions can hold large
@@ -104,6 +128,10 @@ mod tests {
 
     use super::*;
 
+    fn string(v: &'static [u8]) -> Value {
+        Value::String(Bytes::from_static(v))
+    }
+
     #[test]
     fn expire_cycle_reclaims_every_expired_key_and_keeps_live_ones() {
         let server = Server::new(Config::default(), None);
@@ -111,29 +139,29 @@ mod tests {
         {
             let mut db = server.keyspace.db(1);
             for i in 0..25_000 {
-                let key = Bytes::from(format!("gone:{i}"));
                 db.insert(
-                    key,
-                    Value::String(Bytes::from_static(b"v")),
+                    Bytes::from(format!("gone:{i}")),
+                    string(b"v"),
                     Some(now - 1 - i % 100),
                     now,
                 );
             }
             db.insert(
                 Bytes::from_static(b"live"),
-                Value::String(Bytes::from_static(b"v")),
+                string(b"v"),
                 Some(now + 60_000),
                 now,
             );
-            db.insert(
-                Bytes::from_static(b"forever"),
-                Value::String(Bytes::from_static(b"v")),
-                None,
-                now,
-            );
+            db.insert(Bytes::from_static(b"forever"), string(b"v"), None, now);
         }
-        let removed = expire_cycle(&server, Duration::from_secs(60));
-        assert_eq!(removed, 25_000);
+        let cycle = expire_cycle(&server, Duration::from_secs(60));
+        assert_eq!(
+            cycle,
+            Cycle {
+                removed: 25_000,
+                more: false
+            }
+        );
         let db = server.keyspace.db(1);
         assert_eq!(db.len(), 2);
         assert_eq!(db.expired_keys, 25_000);
@@ -148,17 +176,28 @@ mod tests {
             for i in 0..(KEYS_PER_CHUNK * 3) {
                 db.insert(
                     Bytes::from(format!("k{i}")),
-                    Value::String(Bytes::new()),
+                    string(b""),
                     Some(now - 1),
                     now,
                 );
             }
         }
         // A zero budget still does one chunk, then stops.
-        assert_eq!(expire_cycle(&server, Duration::ZERO), KEYS_PER_CHUNK);
+        let first = expire_cycle(&server, Duration::ZERO);
         assert_eq!(
-            expire_cycle(&server, Duration::from_secs(60)),
-            KEYS_PER_CHUNK * 2
+            first,
+            Cycle {
+                removed: KEYS_PER_CHUNK,
+                more: true
+            }
+        );
+        let rest = expire_cycle(&server, Duration::from_secs(60));
+        assert_eq!(
+            rest,
+            Cycle {
+                removed: KEYS_PER_CHUNK * 2,
+                more: false
+            }
         );
         assert!(server.keyspace.db(0).is_empty());
     }

@@ -11,7 +11,8 @@
 //!
 //! The connection ends on EOF, a protocol error (after the error reply), a
 //! query buffer over `client-query-buffer-limit`, `QUIT`, `CLIENT KILL`, a
-//! shutdown request (after the current batch), or a write error.
+//! shutdown request (after the current batch; `SHUTDOWN` itself gets no
+//! reply, as in Redis), or a write error.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -28,6 +29,10 @@ use crate::protocol::request::{Limits, RequestDecoder};
 
 /// Read buffer size: at least this much free space before each read.
 const READ_CHUNK: usize = 16 * 1024;
+
+/// Buffers grown past this by one big request or reply are replaced by
+/// small ones once empty, so an idle client does not keep megabytes.
+const SHRINK_ABOVE: usize = 1 << 20;
 
 /// Output is written early when a single batch's replies exceed this, so a
 /// huge pipeline does not hold all its replies in memory.
@@ -96,6 +101,9 @@ impl Connection {
                 || self.server.shutdown_requested()
             {
                 return Ok(());
+            }
+            if self.input.is_empty() && self.input.capacity() > SHRINK_ABOVE {
+                self.input = BytesMut::with_capacity(READ_CHUNK);
             }
             if self.input.capacity() - self.input.len() < READ_CHUNK {
                 self.input.reserve(READ_CHUNK);
@@ -169,15 +177,22 @@ impl Connection {
                 Ok(None) => break,
                 Err(e) => {
                     tracing::debug!(id = self.client.id, error = %e.0, "protocol error");
-                    self.count_error();
-                    self.encode_reply(&Reply::Error(e.reply_text()));
+                    let line = e.reply_text();
+                    self.count_error(&line);
+                    self.encode_reply(&Reply::Error(line));
                     return Ok(Stop::AfterFlush);
                 }
             };
             if argv.is_empty() {
                 continue;
             }
+            let shutting_down = self.server.shutdown_requested();
             let reply = self.execute(argv);
+            if !shutting_down && self.server.shutdown_requested() {
+                // This command (SHUTDOWN) stopped the server: as in Redis, it
+                // gets no reply; the replies before it are still written.
+                return Ok(Stop::AfterFlush);
+            }
             match reply {
                 Reply::Deferred(deferred) => {
                     self.flush().await?;
@@ -194,8 +209,8 @@ impl Connection {
                             Reply::Error("ERR internal error".into())
                         }
                     };
-                    if reply.is_error() {
-                        self.count_error();
+                    if let Reply::Error(line) = &reply {
+                        self.count_error(line);
                     }
                     self.encode_reply(&reply);
                 }
@@ -233,9 +248,11 @@ impl Connection {
     }
 
     /// Counts an error reply that did not come through `dispatch::execute`
-    /// (protocol errors, deferred replies), for `total_error_replies`.
-    fn count_error(&self) {
+    /// (protocol errors, deferred replies), for `total_error_replies` and
+    /// `INFO errorstats`.
+    fn count_error(&self, line: &str) {
         self.server.stats.total_error_replies.fetch_add(1, Relaxed);
+        self.server.stats.record_error(line);
     }
 
     fn set_blocked(&self, blocked: bool) {
@@ -253,6 +270,9 @@ impl Connection {
             .total_net_output_bytes
             .fetch_add(self.output.len() as u64, Relaxed);
         self.output.clear();
+        if self.output.capacity() > SHRINK_ABOVE {
+            self.output = BytesMut::with_capacity(READ_CHUNK);
+        }
         Ok(())
     }
 }

@@ -208,10 +208,7 @@ fn getkeys_finds_keys_and_reports_redis_errors() {
     let pair = items(&items(&with_flags)[0]).to_vec();
     assert_eq!(text(&pair[0]), "k");
     // Redis 7.0.15 declares MEMORY USAGE's key `RO` only (no `access`).
-    assert_eq!(
-        items(&pair[1]).iter().map(text).collect::<Vec<_>>(),
-        ["RO"]
-    );
+    assert_eq!(items(&pair[1]).iter().map(text).collect::<Vec<_>>(), ["RO"]);
     let getkeys = |con: &mut Connection, args: &[&str]| {
         err_text(redis::cmd("COMMAND").arg("GETKEYS").arg(args).query(con))
     };

@@ -38,8 +38,20 @@ pub struct Directive {
     pub doc: &'static str,
 }
 
-const fn d(name: &'static str, default: &'static str, kind: Kind, mutable: bool, doc: &'static str) -> Directive {
-    Directive { name, default, kind, mutable, doc }
+const fn d(
+    name: &'static str,
+    default: &'static str,
+    kind: Kind,
+    mutable: bool,
+    doc: &'static str,
+) -> Directive {
+    Directive {
+        name,
+        default,
+        kind,
+        mutable,
+        doc,
+    }
 }
 
 const BOOL: Kind = Kind::Bool;
@@ -51,58 +63,248 @@ const fn int(min: i64, max: i64) -> Kind {
 
 /// Every directive framekv understands. `redis.conf.example` documents each one.
 pub static DIRECTIVES: &[Directive] = &[
-    d("bind", "127.0.0.1", TEXT, false, "Addresses to listen on, space separated."),
-    d("port", "6379", int(0, 65535), false, "TCP port to listen on (0 picks a free port)."),
-    d("protected-mode", "yes", BOOL, true, "Refuse non-loopback clients when no password is set and bind is the default."),
-    d("dir", ".", TEXT, false, "Working directory: the AOF lives here."),
-    d("databases", "16", int(1, 1024), false, "Number of databases selectable with SELECT."),
-    d("logfile", "", TEXT, false, "Log file path; empty logs to stderr."),
-    d("loglevel", "notice", Kind::Enum(&["debug", "verbose", "notice", "warning"]), true, "Log verbosity."),
-    d("timeout", "0", int(0, i32::MAX as i64), true, "Close a client idle for this many seconds (0 = never)."),
-    d("tcp-keepalive", "300", int(0, i32::MAX as i64), true, "TCP keepalive period in seconds (0 = off)."),
-    d("maxclients", "10000", int(1, 1_000_000), true, "Maximum number of connected clients."),
-    d("requirepass", "", TEXT, true, "Password of the default user; empty means no password."),
-    d("proto-max-bulk-len", "536870912", MEM, true, "Largest bulk string a client may send, in bytes."),
-    d("client-query-buffer-limit", "1073741824", MEM, true, "Largest unparsed query buffer per client, in bytes."),
-    d("maxmemory", "0", MEM, true, "Memory limit in bytes (0 = none)."),
+    d(
+        "bind",
+        "127.0.0.1",
+        TEXT,
+        false,
+        "Addresses to listen on, space separated.",
+    ),
+    d(
+        "port",
+        "6379",
+        int(0, 65535),
+        false,
+        "TCP port to listen on (0 picks a free port).",
+    ),
+    d(
+        "protected-mode",
+        "yes",
+        BOOL,
+        true,
+        "Refuse non-loopback clients when no password is set and bind is the default.",
+    ),
+    d(
+        "dir",
+        ".",
+        TEXT,
+        false,
+        "Working directory: the AOF lives here.",
+    ),
+    d(
+        "databases",
+        "16",
+        int(1, 1024),
+        false,
+        "Number of databases selectable with SELECT.",
+    ),
+    d(
+        "logfile",
+        "",
+        TEXT,
+        false,
+        "Log file path; empty logs to stderr.",
+    ),
+    d(
+        "loglevel",
+        "notice",
+        Kind::Enum(&["debug", "verbose", "notice", "warning"]),
+        true,
+        "Log verbosity.",
+    ),
+    d(
+        "timeout",
+        "0",
+        int(0, i32::MAX as i64),
+        true,
+        "Close a client idle for this many seconds (0 = never).",
+    ),
+    d(
+        "tcp-keepalive",
+        "300",
+        int(0, i32::MAX as i64),
+        true,
+        "TCP keepalive period in seconds (0 = off).",
+    ),
+    d(
+        "maxclients",
+        "10000",
+        int(1, 1_000_000),
+        true,
+        "Maximum number of connected clients.",
+    ),
+    d(
+        "requirepass",
+        "",
+        TEXT,
+        true,
+        "Password of the default user; empty means no password.",
+    ),
+    d(
+        "proto-max-bulk-len",
+        "536870912",
+        MEM,
+        true,
+        "Largest bulk string a client may send, in bytes.",
+    ),
+    d(
+        "client-query-buffer-limit",
+        "1073741824",
+        MEM,
+        true,
+        "Largest unparsed query buffer per client, in bytes.",
+    ),
+    d(
+        "maxmemory",
+        "0",
+        MEM,
+        true,
+        "Memory limit in bytes (0 = none).",
+    ),
     d(
         "maxmemory-policy",
         "noeviction",
         Kind::Enum(&[
-            "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
-            "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+            "noeviction",
+            "allkeys-lru",
+            "allkeys-lfu",
+            "allkeys-random",
+            "volatile-lru",
+            "volatile-lfu",
+            "volatile-random",
+            "volatile-ttl",
         ]),
         true,
         "What to do when maxmemory is reached.",
     ),
-    d("maxmemory-samples", "5", int(1, 64), true, "Keys sampled per eviction."),
-    d("hz", "10", int(1, 500), true, "Background task frequency (active expiry cycles per second)."),
-    d("appendonly", "yes", BOOL, true, "Log every write to the append-only file (framekv default: yes)."),
-    d("appendfilename", "appendonly.aof", TEXT, false, "Base name of the AOF files."),
-    d("appenddirname", "appendonlydir", TEXT, false, "Directory under dir holding the AOF files and manifest."),
-    d("appendfsync", "everysec", Kind::Enum(&["always", "everysec", "no"]), true, "When the AOF is fsynced."),
-    d("aof-load-truncated", "yes", BOOL, true, "Load an AOF whose tail is truncated, cutting the tail."),
-    d("auto-aof-rewrite-percentage", "100", int(0, i32::MAX as i64), true, "Rewrite the AOF when it grows by this percentage (0 = never)."),
-    d("auto-aof-rewrite-min-size", "67108864", MEM, true, "Smallest AOF size that triggers an automatic rewrite, in bytes."),
-    d("slowlog-log-slower-than", "10000", int(-1, i64::MAX), true, "Log commands slower than this many microseconds (-1 = never)."),
-    d("slowlog-max-len", "128", int(0, i64::MAX), true, "Entries kept in the slow log."),
-    d("notify-keyspace-events", "", TEXT, true, "Keyspace notification classes (as Redis)."),
-    d("session-default-ttl", "86400", int(0, i64::MAX / 1000), true, "Default SESSION.CREATE TTL in seconds (0 = never expire)."),
-    d("frame-history-max", "50", int(1, 100_000), true, "Versions kept per table; the oldest go first."),
-    d("import-dir", "", TEXT, true, "Directory FRAME.LOAD ... FILE may read from; empty disables FILE loads."),
-    d("export-dir", "", TEXT, true, "Directory FRAME.EXPORT ... FILE may write to; empty disables FILE exports."),
+    d(
+        "maxmemory-samples",
+        "5",
+        int(1, 64),
+        true,
+        "Keys sampled per eviction.",
+    ),
+    d(
+        "hz",
+        "10",
+        int(1, 500),
+        true,
+        "Background task frequency (active expiry cycles per second).",
+    ),
+    d(
+        "appendonly",
+        "yes",
+        BOOL,
+        true,
+        "Log every write to the append-only file (framekv default: yes).",
+    ),
+    d(
+        "appendfilename",
+        "appendonly.aof",
+        TEXT,
+        false,
+        "Base name of the AOF files.",
+    ),
+    d(
+        "appenddirname",
+        "appendonlydir",
+        TEXT,
+        false,
+        "Directory under dir holding the AOF files and manifest.",
+    ),
+    d(
+        "appendfsync",
+        "everysec",
+        Kind::Enum(&["always", "everysec", "no"]),
+        true,
+        "When the AOF is fsynced.",
+    ),
+    d(
+        "aof-load-truncated",
+        "yes",
+        BOOL,
+        true,
+        "Load an AOF whose tail is truncated, cutting the tail.",
+    ),
+    d(
+        "auto-aof-rewrite-percentage",
+        "100",
+        int(0, i32::MAX as i64),
+        true,
+        "Rewrite the AOF when it grows by this percentage (0 = never).",
+    ),
+    d(
+        "auto-aof-rewrite-min-size",
+        "67108864",
+        MEM,
+        true,
+        "Smallest AOF size that triggers an automatic rewrite, in bytes.",
+    ),
+    d(
+        "slowlog-log-slower-than",
+        "10000",
+        int(-1, i64::MAX),
+        true,
+        "Log commands slower than this many microseconds (-1 = never).",
+    ),
+    d(
+        "slowlog-max-len",
+        "128",
+        int(0, i64::MAX),
+        true,
+        "Entries kept in the slow log.",
+    ),
+    d(
+        "notify-keyspace-events",
+        "",
+        TEXT,
+        true,
+        "Keyspace notification classes (as Redis).",
+    ),
+    d(
+        "session-default-ttl",
+        "86400",
+        int(0, i64::MAX / 1000),
+        true,
+        "Default SESSION.CREATE TTL in seconds (0 = never expire).",
+    ),
+    d(
+        "frame-history-max",
+        "50",
+        int(1, 100_000),
+        true,
+        "Versions kept per table; the oldest go first.",
+    ),
+    d(
+        "import-dir",
+        "",
+        TEXT,
+        true,
+        "Directory FRAME.LOAD ... FILE may read from; empty disables FILE loads.",
+    ),
+    d(
+        "export-dir",
+        "",
+        TEXT,
+        true,
+        "Directory FRAME.EXPORT ... FILE may write to; empty disables FILE exports.",
+    ),
 ];
 
 /// The directive named `name` (case-insensitive).
 pub fn directive(name: &str) -> Option<&'static Directive> {
-    DIRECTIVES.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+    DIRECTIVES
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
 }
 
 /// Parses a Redis memory value (`100`, `1k`, `1kb`, `5mb`, `2gb`; `k` = 1000,
 /// `kb` = 1024, as Redis's `memtoull`). Returns bytes.
 pub fn parse_memory(text: &str) -> Option<u64> {
     let lower = text.trim().to_ascii_lowercase();
-    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
     let (digits, unit) = lower.split_at(split);
     let n: u64 = digits.parse().ok()?;
     let mul: u64 = match unit {
@@ -128,9 +330,13 @@ pub fn normalise(directive: &Directive, value: &str) -> Result<String, String> {
             _ => Err("argument must be 'yes' or 'no'".into()),
         },
         Kind::Int { min, max } => {
-            let n: i64 = value.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            let n: i64 = value
+                .parse()
+                .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
             if n < min || n > max {
-                return Err(format!("argument must be between {min} and {max} inclusive"));
+                return Err(format!(
+                    "argument must be between {min} and {max} inclusive"
+                ));
             }
             Ok(n.to_string())
         }
@@ -157,7 +363,12 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            values: RwLock::new(DIRECTIVES.iter().map(|d| (d.name, d.default.to_string())).collect()),
+            values: RwLock::new(
+                DIRECTIVES
+                    .iter()
+                    .map(|d| (d.name, d.default.to_string()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -170,7 +381,11 @@ impl Config {
 
     /// The value of an integer or memory directive.
     pub fn get_i64(&self, name: &str) -> i64 {
-        self.values.read().get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
+        self.values
+            .read()
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     }
 
     /// The value of a yes/no directive.
@@ -192,7 +407,9 @@ impl Config {
     /// `ERR CONFIG SET failed (possibly related to argument 'x') - ...`.
     pub fn set_at_runtime(&self, name: &str, value: &str) -> Result<(), String> {
         let Some(directive) = directive(name) else {
-            return Err(format!("Unknown option or number of arguments for CONFIG SET - '{name}'"));
+            return Err(format!(
+                "Unknown option or number of arguments for CONFIG SET - '{name}'"
+            ));
         };
         if !directive.mutable {
             return Err(format!(
@@ -201,7 +418,10 @@ impl Config {
             ));
         }
         let value = normalise(directive, value).map_err(|e| {
-            format!("CONFIG SET failed (possibly related to argument '{}') - {e}", directive.name)
+            format!(
+                "CONFIG SET failed (possibly related to argument '{}') - {e}",
+                directive.name
+            )
         })?;
         self.values.write().insert(directive.name, value);
         Ok(())

@@ -23,7 +23,11 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// A context for one command, taking "now" from the clock.
     pub fn new(server: &'a Arc<Server>, client: &'a mut Client) -> Ctx<'a> {
-        Ctx { server, client, now_ms: now_ms() }
+        Ctx {
+            server,
+            client,
+            now_ms: now_ms(),
+        }
     }
 
     /// Locks the client's selected database.

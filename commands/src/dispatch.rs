@@ -16,7 +16,10 @@ use crate::table::{CommandSpec, table};
 /// returns its reply. Never panics on any input; every failure is an error
 /// reply.
 pub fn execute(ctx: &mut Ctx, argv: Vec<Bytes>) -> Reply {
-    ctx.server.stats.total_commands_processed.fetch_add(1, Relaxed);
+    ctx.server
+        .stats
+        .total_commands_processed
+        .fetch_add(1, Relaxed);
     let reply = match resolve(&argv) {
         Ok(spec) => run(ctx, spec, argv),
         Err(e) => Reply::Error(e.0),
@@ -53,7 +56,11 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
         }
         return Err(CommandError::wrong_arity(spec.name));
     };
-    let full = format!("{}|{}", spec.name, String::from_utf8_lossy(sub).to_ascii_lowercase());
+    let full = format!(
+        "{}|{}",
+        spec.name,
+        String::from_utf8_lossy(sub).to_ascii_lowercase()
+    );
     let Some(sub_spec) = spec.subcommands.iter().find(|s| s.name == full) else {
         return Err(CommandError::err(format!(
             "unknown subcommand '{}'. Try {} HELP.",
@@ -99,7 +106,9 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     spec.stats.usec.fetch_add(elapsed_us, Relaxed);
     if let Some(slow_argv) = slowlog_argv.filter(|_| ctx.server.slowlog.is_slow(elapsed_us)) {
         let name = ctx.client.handle.info.lock().name.clone();
-        ctx.server.slowlog.record(&slow_argv, argc, elapsed_us, &ctx.client.handle.addr, &name);
+        ctx.server
+            .slowlog
+            .record(&slow_argv, argc, elapsed_us, &ctx.client.handle.addr, &name);
     }
     match result {
         Ok(reply) => reply,
@@ -112,7 +121,10 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
 
 /// Redis 7's `ERR unknown command 'x', with args beginning with: 'a' 'b' `.
 fn unknown_command(name: &str, args: &[Bytes]) -> CommandError {
-    let mut text = format!("unknown command '{}', with args beginning with: ", truncate(name, 128));
+    let mut text = format!(
+        "unknown command '{}', with args beginning with: ",
+        truncate(name, 128)
+    );
     for arg in args {
         let arg = String::from_utf8_lossy(arg);
         if text.len() + arg.len() > 128 + 60 {

@@ -8,7 +8,11 @@ pub fn glob_match(pattern: &[u8], text: &[u8], nocase: bool) -> bool {
 }
 
 fn eq(a: u8, b: u8, nocase: bool) -> bool {
-    if nocase { a.eq_ignore_ascii_case(&b) } else { a == b }
+    if nocase {
+        a.eq_ignore_ascii_case(&b)
+    } else {
+        a == b
+    }
 }
 
 fn match_from(mut p: &[u8], mut s: &[u8], nocase: bool, depth: usize) -> bool {
@@ -94,7 +98,11 @@ fn match_class(mut p: &[u8], c: u8, nocase: bool) -> (bool, &[u8]) {
                     std::mem::swap(&mut lo, &mut hi);
                 }
                 let (lo_c, hi_c, cc) = if nocase {
-                    (lo.to_ascii_lowercase(), hi.to_ascii_lowercase(), c.to_ascii_lowercase())
+                    (
+                        lo.to_ascii_lowercase(),
+                        hi.to_ascii_lowercase(),
+                        c.to_ascii_lowercase(),
+                    )
                 } else {
                     (lo, hi, c)
                 };

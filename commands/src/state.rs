@@ -118,7 +118,8 @@ impl Server {
             stats: Stats::default(),
             frame_stats: FrameStats::default(),
             started: Instant::now(),
-            run_id: uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string()[..8],
+            run_id: uuid::Uuid::new_v4().simple().to_string()
+                + &uuid::Uuid::new_v4().simple().to_string()[..8],
             config_file,
             tcp_port: AtomicU64::new(port),
             slowlog,

@@ -28,7 +28,11 @@ pub enum KeySpec {
     /// Keys at `first`, `first + step`, ... up to `last` (argv indexes).
     Range { first: i32, last: i32, step: i32 },
     /// `argv[numkeys_at]` holds the key count; keys start at `first`.
-    Keynum { numkeys_at: i32, first: i32, step: i32 },
+    Keynum {
+        numkeys_at: i32,
+        first: i32,
+        step: i32,
+    },
 }
 
 /// One Redis 7 key specification, as `COMMAND INFO` reports it: the first
@@ -53,8 +57,19 @@ pub struct KeySpecDef {
 
 impl KeySpecDef {
     /// A range spec without notes.
-    pub const fn range(flags: &'static [&'static str], index: i32, lastkey: i32, keystep: i32) -> KeySpecDef {
-        KeySpecDef { flags, index, lastkey, keystep, notes: "" }
+    pub const fn range(
+        flags: &'static [&'static str],
+        index: i32,
+        lastkey: i32,
+        keystep: i32,
+    ) -> KeySpecDef {
+        KeySpecDef {
+            flags,
+            index,
+            lastkey,
+            keystep,
+            notes: "",
+        }
     }
 
     /// The same spec with Redis's notes.
@@ -115,7 +130,12 @@ pub struct CommandStats {
 impl CommandStats {
     /// Zeroes every counter (`CONFIG RESETSTAT`).
     pub fn reset(&self) {
-        for c in [&self.calls, &self.usec, &self.rejected_calls, &self.failed_calls] {
+        for c in [
+            &self.calls,
+            &self.usec,
+            &self.rejected_calls,
+            &self.failed_calls,
+        ] {
             c.store(0, Ordering::Relaxed);
         }
     }
@@ -148,7 +168,9 @@ impl CommandSpec {
         CommandSpec {
             handler: None,
             subcommands,
-            ..CommandSpec::new(name, -2, |_, _| unreachable!("containers dispatch to subcommands"))
+            ..CommandSpec::new(name, -2, |_, _| {
+                unreachable!("containers dispatch to subcommands")
+            })
         }
     }
 
@@ -172,7 +194,11 @@ impl CommandSpec {
 
     /// Keys counted by the argument at `numkeys_at`, starting at `first`.
     pub fn keynum(mut self, numkeys_at: i32, first: i32, step: i32) -> Self {
-        self.keys = KeySpec::Keynum { numkeys_at, first, step };
+        self.keys = KeySpec::Keynum {
+            numkeys_at,
+            first,
+            step,
+        };
         self
     }
 
@@ -212,7 +238,11 @@ impl CommandSpec {
     pub fn arity_ok(&self, argc: usize) -> bool {
         let argc = argc as i64;
         let arity = self.arity as i64;
-        if arity >= 0 { argc == arity } else { argc >= -arity }
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
     }
 
     /// The argv indexes of the keys in `argv`. Out-of-range positions are
@@ -228,7 +258,11 @@ impl CommandSpec {
         match self.keys {
             KeySpec::None => Vec::new(),
             KeySpec::Range { first, last, step } => {
-                let last = if last < 0 { argc + last as i64 } else { last as i64 };
+                let last = if last < 0 {
+                    argc + last as i64
+                } else {
+                    last as i64
+                };
                 let step = step.max(1) as i64;
                 (first as i64..=last.min(argc - 1))
                     .step_by(step as usize)
@@ -303,7 +337,11 @@ mod tests {
             assert_eq!(spec.name, spec.name.to_ascii_lowercase());
             assert!(!spec.summary.is_empty(), "{} has no summary", spec.name);
             for sub in &spec.subcommands {
-                assert!(sub.name.starts_with(&format!("{}|", spec.name)), "{}", sub.name);
+                assert!(
+                    sub.name.starts_with(&format!("{}|", spec.name)),
+                    "{}",
+                    sub.name
+                );
                 assert!(!sub.summary.is_empty(), "{} has no summary", sub.name);
             }
         }

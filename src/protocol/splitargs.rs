@@ -37,12 +37,13 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
         loop {
             let c = at(p);
             if in_double {
-                if c == b'\\' && at(p + 1) == b'x' {
-                    if let (Some(hi), Some(lo)) = (hex_value(at(p + 2)), hex_value(at(p + 3))) {
-                        current.push(hi * 16 + lo);
-                        p += 4;
-                        continue;
-                    }
+                if c == b'\\'
+                    && at(p + 1) == b'x'
+                    && let (Some(hi), Some(lo)) = (hex_value(at(p + 2)), hex_value(at(p + 3)))
+                {
+                    current.push(hi * 16 + lo);
+                    p += 4;
+                    continue;
                 }
                 if c == b'\\' && at(p + 1) != 0 {
                     current.push(match at(p + 1) {

@@ -56,7 +56,8 @@ impl Db {
 
     /// Removes `key` if its deadline has passed. Returns true when it did.
     fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
-        let expired = matches!(self.entries.get(key), Some(e) if e.expire_at.is_some_and(|at| at <= now_ms));
+        let expired =
+            matches!(self.entries.get(key), Some(e) if e.expire_at.is_some_and(|at| at <= now_ms));
         if expired && let Some(entry) = self.remove(key) {
             self.count_expired(&entry.value);
         }
@@ -94,7 +95,10 @@ impl Db {
     pub fn get_string(&mut self, key: &[u8], now_ms: i64) -> Result<Option<Bytes>> {
         match self.get(key, now_ms) {
             None => Ok(None),
-            Some(Entry { value: Value::String(s), .. }) => Ok(Some(s.clone())),
+            Some(Entry {
+                value: Value::String(s),
+                ..
+            }) => Ok(Some(s.clone())),
             Some(_) => Err(CommandError::wrong_type()),
         }
     }
@@ -104,14 +108,27 @@ impl Db {
     ///
     /// An overwritten key keeps its position in the map, so a `SCAN` in
     /// progress neither loses nor repeats it.
-    pub fn insert(&mut self, key: Bytes, value: Value, expire_at: Option<i64>, now_ms: i64) -> Option<Entry> {
+    pub fn insert(
+        &mut self,
+        key: Bytes,
+        value: Value,
+        expire_at: Option<i64>,
+        now_ms: i64,
+    ) -> Option<Entry> {
         if let Some(old_at) = self.entries.get(&key).and_then(|e| e.expire_at) {
             self.deadlines.remove(&(old_at, key.clone()));
         }
         if let Some(at) = expire_at {
             self.deadlines.insert((at, key.clone()));
         }
-        self.entries.insert(key, Entry { value, expire_at, last_access_ms: now_ms })
+        self.entries.insert(
+            key,
+            Entry {
+                value,
+                expire_at,
+                last_access_ms: now_ms,
+            },
+        )
     }
 
     /// Replaces the value at an existing `key`, keeping its TTL (`SET ... KEEPTTL`,

@@ -27,7 +27,9 @@ pub struct Keyspace {
 impl Keyspace {
     /// A keyspace with `count` empty databases.
     pub fn new(count: usize) -> Keyspace {
-        Keyspace { dbs: (0..count).map(|_| Mutex::new(Db::default())).collect() }
+        Keyspace {
+            dbs: (0..count).map(|_| Mutex::new(Db::default())).collect(),
+        }
     }
 
     /// Number of databases.
