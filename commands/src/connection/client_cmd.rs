@@ -60,8 +60,10 @@ pub fn command() -> CommandSpec {
                 "2.4.0",
                 "Lists the connected clients, one line each.",
                 "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
-            ),
-            sub("client|info", 2, info, PLAIN, SLOW, "6.2.0", "Returns the calling connection's CLIENT LIST line.", ""),
+            )
+            .tips(&["nondeterministic_output"]),
+            sub("client|info", 2, info, PLAIN, SLOW, "6.2.0", "Returns the calling connection's CLIENT LIST line.", "")
+                .tips(&["nondeterministic_output"]),
             sub(
                 "client|kill",
                 -3,

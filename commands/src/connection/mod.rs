@@ -18,8 +18,9 @@ pub fn commands() -> Vec<CommandSpec> {
     const CONN: &[&str] = &["fast", "connection"];
     vec![
         CommandSpec::new("ping", -1, ping)
-            .flags(&["fast", "sentinel"])
+            .flags(&["fast"])
             .categories(CONN)
+            .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
             .doc("connection", "1.0.0", "Returns the server's liveliness response.", "[message]"),
         CommandSpec::new("echo", 2, echo)
             .flags(&["loading", "stale", "fast"])
