@@ -71,7 +71,7 @@ fn expire_cycle(server: &Server, budget: Duration) -> Cycle {
                 .db(index)
                 .active_expire(now_ms(), KEYS_PER_CHUNK);
             removed += freed.len();
-            free_values(freed);
+            commands::keyspace::free_values(freed, false);
             std::thread::yield_now();
             if !more {
                 break;
@@ -87,17 +87,6 @@ fn expire_cycle(server: &Server, budget: Duration) -> Cycle {
     Cycle {
         removed,
         more: false,
-    }
-}
-
-/// Drops removed values, off the database lock. Sessions can hold large
-/// frames: they are freed on another blocking thread so the cycle's time
-/// budget is not spent freeing them.
-fn free_values(values: Vec<Value>) {
-    if values.iter().any(|v| matches!(v, Value::Session(_))) {
-        tokio::task::spawn_blocking(move || drop(values));
-    } else {
-        drop(values);
     }
 }
 

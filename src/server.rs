@@ -145,11 +145,29 @@ async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
     }
 }
 
+/// Enables TCP keepalive probes every `seconds` (0 = off), as Redis's
+/// `tcp-keepalive`: the first probe after `seconds` of idleness, then one
+/// every `seconds / 3`, so a dead peer is dropped in about twice `seconds`.
+fn set_keepalive(stream: &TcpStream, seconds: i64) {
+    if seconds <= 0 {
+        return;
+    }
+    let period = Duration::from_secs(seconds as u64);
+    let interval = Duration::from_secs((seconds as u64 / 3).max(1));
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(period)
+        .with_interval(interval);
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive) {
+        tracing::debug!(error = %e, "could not set tcp keepalive");
+    }
+}
+
 /// Checks `maxclients` and protected mode, registers the client and spawns
 /// its connection task. The registration happens here, in the accept loop,
 /// so concurrent accepts cannot exceed `maxclients`.
 async fn admit(server: &Arc<Server>, stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
+    set_keepalive(&stream, server.config.get_i64("tcp-keepalive"));
     if protected_mode_refuses(server, peer.ip()) {
         tracing::warn!(peer = %peer, "refused a non-loopback client: protected mode");
         refuse(stream, DENIED.as_bytes());

@@ -3,7 +3,7 @@
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::keys::{peek_with, read_with};
-use crate::keyspace::Value;
+use crate::keyspace::{Value, free_values};
 use crate::parse::Parse;
 use crate::reply::Reply;
 
@@ -43,9 +43,7 @@ pub fn del(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 pub fn unlink(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let removed = remove_keys(ctx, args);
     let count = removed.len() as i64;
-    if removed.iter().any(|v| matches!(v, Value::Session(_))) {
-        std::thread::spawn(move || drop(removed));
-    }
+    free_values(removed, true);
     Ok(Reply::Integer(count))
 }
 

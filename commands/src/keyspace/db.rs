@@ -60,6 +60,10 @@ impl Db {
             matches!(self.entries.get(key), Some(e) if e.expire_at.is_some_and(|at| at <= now_ms));
         if expired && let Some(entry) = self.remove(key) {
             self.count_expired(&entry.value);
+            // A session's tables may hold gigabytes: not freed under the lock.
+            if matches!(entry.value, Value::Session(_)) {
+                super::free_values(vec![entry.value], true);
+            }
         }
         expired
     }

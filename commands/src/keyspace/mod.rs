@@ -12,9 +12,11 @@
 //! in deadline order, a bounded amount per call so clients are not stalled.
 
 mod db;
+mod free;
 mod value;
 
 pub use db::{Db, Entry};
+pub use free::free_values;
 pub use value::Value;
 
 use parking_lot::{Mutex, MutexGuard};

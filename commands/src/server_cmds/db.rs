@@ -2,14 +2,9 @@
 
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
-use crate::keyspace::Value;
+use crate::keyspace::free_values;
 use crate::parse::Parse;
 use crate::reply::Reply;
-
-/// Above this many removed values a flush frees them on a background thread
-/// even without `ASYNC`: dropping millions of keys (or big sessions) inline
-/// would stall this connection's worker for no benefit to the caller.
-const INLINE_FREE_LIMIT: usize = 1024;
 
 /// `DBSIZE` — the number of keys in the selected database.
 ///
@@ -58,22 +53,4 @@ fn parse_flush_mode(args: &mut Parse) -> Result<bool> {
     };
     args.finish()?;
     Ok(asynchronous)
-}
-
-/// Drops removed values, on a background thread when asked to or when there
-/// are many of them or any session (whose tables may hold gigabytes).
-fn free_values(values: Vec<Value>, asynchronous: bool) {
-    let heavy =
-        values.len() > INLINE_FREE_LIMIT || values.iter().any(|v| matches!(v, Value::Session(_)));
-    if values.is_empty() || !(asynchronous || heavy) {
-        return;
-    }
-    let spawned = std::thread::Builder::new()
-        .name("framekv-lazyfree".into())
-        .spawn(move || drop(values));
-    if let Err(e) = spawned {
-        // The closure (and the values in it) was dropped here instead; the
-        // flush itself already happened, so this only costs latency.
-        tracing::warn!(error = %e, "could not start the lazy-free thread; freed inline");
-    }
 }
