@@ -364,13 +364,23 @@ fn a_long_op_does_not_delay_other_clients() {
         }
         (worst, during)
     });
+    // A COPY of the session issued while the op runs must wait for the
+    // table, not hold the database lock that GET needs.
+    let mut copier_con = server.conn();
+    let copier = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        int(&ok(&mut copier_con, &["COPY", "s", "s2"]))
+    });
     std::thread::sleep(Duration::from_millis(50));
     let started = Instant::now();
     let reply = ok(&mut con, &["FRAME.APPLY", "s", "t", &op]);
     let op_time = started.elapsed();
+    assert_eq!(copier.join().unwrap(), 1);
     running.store(false, Ordering::SeqCst);
     let (worst, during) = pinger.join().unwrap();
     assert_eq!(int(&field(&reply, "rows")), 51_920 * 24);
+    let copied = ok(&mut con, &["FRAME.SUMMARY", "s2", "t"]);
+    assert_eq!(int(&field(&copied, "rows")), 51_920 * 24);
     assert!(during >= 1, "pings ran while the op ran");
     assert!(
         worst < Duration::from_millis(500),

@@ -8,9 +8,10 @@ use bytes::Bytes;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::{parse_db_index, peek_with};
-use crate::keyspace::{Db, Value};
+use crate::keyspace::{Db, Value, free_values, now_ms};
 use crate::parse::Parse;
 use crate::reply::Reply;
+use crate::session::Session;
 
 /// `RENAME key newkey` — moves the value (and its TTL) to `newkey`,
 /// replacing whatever was there.
@@ -84,6 +85,11 @@ pub fn copy(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         ));
     }
     let now = ctx.now_ms;
+    // Bound first so the database guard is released before copy_session locks again.
+    let source_session = session_at(&mut ctx.db(), &src, now);
+    if let Some((session, expire_at)) = source_session {
+        return Ok(copy_session(ctx, session, expire_at, target, dst, replace));
+    }
     let (copied, replaced) = match ctx.server.keyspace.two_dbs(current, target) {
         Some((mut from, mut to)) => {
             copy_between(&mut from, &src, Some(&mut *to), &dst, replace, now)
@@ -93,6 +99,46 @@ pub fn copy(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     // Freed after both locks are released.
     drop(replaced);
     Ok(Reply::Integer(copied as i64))
+}
+
+/// The session stored at `key`, with its expiry, if `key` holds one.
+fn session_at(db: &mut Db, key: &[u8], now_ms: i64) -> Option<(Arc<Session>, Option<i64>)> {
+    let entry = db.get(key, now_ms)?;
+    match &entry.value {
+        Value::Session(session) => Some((session.clone(), entry.expire_at)),
+        _ => None,
+    }
+}
+
+/// COPY of a session: the deep copy waits for every table's lock (an op may
+/// be running on one), so it runs on the blocking pool with no database lock
+/// held, and the copy is stored afterwards, checking the destination again.
+fn copy_session(
+    ctx: &Ctx,
+    session: Arc<Session>,
+    expire_at: Option<i64>,
+    target: usize,
+    dst: Bytes,
+    replace: bool,
+) -> Reply {
+    if !replace && ctx.server.keyspace.db(target).contains(&dst, ctx.now_ms) {
+        return Reply::Integer(0);
+    }
+    let server = ctx.server.clone();
+    Reply::deferred(move || {
+        let copy = Value::Session(Arc::new(
+            session.deep_copy_as(String::from_utf8_lossy(&dst).into_owned()),
+        ));
+        let now = now_ms();
+        let mut db = server.keyspace.db(target);
+        if !replace && db.contains(&dst, now) {
+            return Reply::Integer(0);
+        }
+        let replaced = db.insert(dst, copy, expire_at, now);
+        drop(db);
+        free_values(replaced.map(|e| e.value).into_iter().collect(), false);
+        Reply::Integer(1)
+    })
 }
 
 /// Copies `src` from `from` to `dst` in `to` (or in `from` itself when `to`
@@ -118,7 +164,7 @@ fn copy_between(
     }
     let Some((value, expire_at)) = from
         .get(src, now_ms)
-        .map(|e| (duplicate_as(&e.value, dst), e.expire_at))
+        .map(|e| (e.value.duplicate(), e.expire_at))
     else {
         return (false, None);
     };
@@ -130,17 +176,6 @@ fn copy_between(
         .insert(dst.clone(), value, expire_at, now_ms)
         .map(|e| e.value);
     (true, replaced)
-}
-
-/// A deep copy of `value` to be stored at `dst`: a session copy takes the
-/// destination key as its id.
-fn duplicate_as(value: &Value, dst: &Bytes) -> Value {
-    match value {
-        Value::Session(session) => Value::Session(Arc::new(
-            session.deep_copy_as(String::from_utf8_lossy(dst).into_owned()),
-        )),
-        other => other.duplicate(),
-    }
 }
 
 /// `MOVE key db` — moves the key (with its TTL) to database `db`.
