@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use commands::Server;
-use commands::keyspace::{Value, now_ms};
+use commands::keyspace::{free_values, now_ms};
 
 /// Keys removed per lock acquisition: small enough that a client waiting for
 /// the database lock waits well under a millisecond.
@@ -71,7 +71,7 @@ fn expire_cycle(server: &Server, budget: Duration) -> Cycle {
                 .db(index)
                 .active_expire(now_ms(), KEYS_PER_CHUNK);
             removed += freed.len();
-            commands::keyspace::free_values(freed, false);
+            free_values(freed, false);
             std::thread::yield_now();
             if !more {
                 break;
