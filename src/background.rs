@@ -114,6 +114,7 @@ fn close_idle_clients(server: &Server) {
 mod tests {
     use bytes::Bytes;
     use commands::config::Config;
+    use commands::keyspace::Value;
 
     use super::*;
 
