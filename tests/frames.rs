@@ -433,3 +433,79 @@ fn info_sessions_counts_ops_undos_and_redos() {
     assert!(get("frame_op_latency_p99_us") >= get("frame_op_latency_p50_us"));
     assert!(get("frame_op_latency_p50_us") > 0);
 }
+
+#[test]
+fn pad_widths_that_could_exhaust_memory_are_refused() {
+    // LPAD(b, 9223372036854775807, 'x') made the engine grow one string
+    // until the allocator failed, which aborted the whole server.
+    let server = TestServer::start(&[]);
+    let mut con = server.conn();
+    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
+    load_data(&mut con, "s", "t", "csv", &[], b"a,b\n1,x\n2,yy\n").unwrap();
+    let refused = [
+        (
+            r#"{"action":"add_column","params":{"name":"c","expr":"LPAD(b, 9223372036854775807, 'x')"}}"#,
+            "LPAD",
+        ),
+        (
+            r#"{"action":"add_column","params":{"name":"c","expr":"rpad(b, a * 1000000000000)"}}"#,
+            "RPAD",
+        ),
+        (
+            r#"{"action":"filter","params":{"where":"LPAD(b, 65537) = b"}}"#,
+            "LPAD",
+        ),
+        (
+            r#"{"action":"sql","params":{"query":"SELECT lpad(',5,', 99999999999) AS c FROM self"}}"#,
+            "LPAD",
+        ),
+        (
+            r#"{"action":"sql","params":{"query":"SELECT RPAD(b -- ,5\n, 99999999999) AS c FROM self"}}"#,
+            "RPAD",
+        ),
+    ];
+    for (op, name) in refused {
+        assert_eq!(
+            err(&mut con, &["FRAME.APPLY", "s", "t", op]),
+            format!("ERR {name} width must be an integer literal of at most 65536"),
+            "{op}"
+        );
+    }
+    assert_eq!(
+        int(&field(
+            &ok(&mut con, &["FRAME.SUMMARY", "s", "t"]),
+            "version"
+        )),
+        0
+    );
+    // A literal width within the bound still pads.
+    apply(
+        &mut con,
+        "s",
+        "t",
+        r#"{"action":"add_column","params":{"name":"c","expr":"LPAD(b, 4, '0')"}}"#,
+    );
+    let rows = text(&ok(&mut con, &["FRAME.ROWS", "s", "t", "COLUMNS", "c"]));
+    assert_eq!(rows, r#"[{"c":"000x"},{"c":"00yy"}]"#);
+    assert_eq!(ok(&mut con, &["PING"]), Value::SimpleString("PONG".into()));
+}
+
+#[test]
+fn fill_missing_refuses_list_and_object_values() {
+    // With columns defaulted, a value no column can hold skipped every
+    // column and recorded a do-nothing version ("No missing values to fill")
+    // although the frame had gaps.
+    let server = TestServer::start(&[]);
+    let mut con = server.conn();
+    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
+    load_data(&mut con, "s", "t", "csv", &[], b"a,b\n1,x\n,\n").unwrap();
+    for value in ["[1]", r#"{"x":1}"#] {
+        let op =
+            format!(r#"{{"action":"fill_missing","params":{{"method":"value","value":{value}}}}}"#);
+        assert_eq!(
+            err(&mut con, &["FRAME.APPLY", "s", "t", &op]),
+            "ERR fill_missing 'value' must be a string, number or bool"
+        );
+    }
+    assert_eq!(items(&ok(&mut con, &["FRAME.HISTORY", "s", "t"])).len(), 1);
+}

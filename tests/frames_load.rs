@@ -317,3 +317,27 @@ fn file_loads_are_confined_to_the_import_dir() {
         assert!(e.contains("outside import-dir"), "{e}");
     }
 }
+
+#[test]
+fn a_huge_infer_schema_rows_reads_every_row() {
+    // 18446744073709551615 made the CSV reader panic ("capacity overflow")
+    // sizing its buffers; it means "every row", as any count above the
+    // number of rows does.
+    let server = TestServer::start(&[]);
+    let mut con = server.conn();
+    ok(&mut con, &["SESSION.CREATE", "ID", "s"]);
+    let loaded = load_data(
+        &mut con,
+        "s",
+        "t",
+        "csv",
+        &[b"OPTIONS", br#"{"infer_schema_rows":18446744073709551615}"#],
+        b"a,b\n1,x\n2,y\n98126-2920,z\n",
+    )
+    .unwrap();
+    assert_eq!(shape(&loaded), (3, 2));
+    // The late non-number was seen by inference: the column is text.
+    let schema = ok(&mut con, &["FRAME.SCHEMA", "s", "t"]);
+    let dtypes: Vec<Vec<String>> = items(&schema).iter().map(texts).collect();
+    assert_eq!(dtypes, [["a", "string"], ["b", "string"]]);
+}

@@ -269,3 +269,44 @@ fn unauthenticated_clients_get_small_protocol_limits() {
     let reply = read_exact_reply(&mut s, 20_000 + 10);
     assert!(reply.starts_with(b"$20000\r\neee"));
 }
+
+#[test]
+fn config_set_refuses_limits_that_would_lock_every_client_out() {
+    // A proto-max-bulk-len of 0 refused every later request (even the
+    // CONFIG SET to undo it), and a value above i64::MAX read back as 0;
+    // a query buffer limit below 1mb disconnected every client.
+    let server = TestServer::start(&[]);
+    let mut s = server.raw();
+    let refused = |name: &str| {
+        format!(
+            "-ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between 1048576 and 9223372036854775807 inclusive\r\n"
+        )
+    };
+    for (name, value) in [
+        ("proto-max-bulk-len", "0"),
+        ("proto-max-bulk-len", "18446744073709551615"),
+        ("client-query-buffer-limit", "1"),
+    ] {
+        let request = resp(&["CONFIG", "SET", name, value]);
+        roundtrip(&mut s, &request, refused(name).as_bytes());
+    }
+    roundtrip(
+        &mut s,
+        &resp(&["CONFIG", "SET", "maxmemory", "18446744073709551615"]),
+        b"-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be between 0 and 9223372036854775807 inclusive\r\n",
+    );
+    // Nothing changed: the defaults still admit ordinary requests.
+    roundtrip(
+        &mut s,
+        &resp(&["CONFIG", "GET", "proto-max-bulk-len"]),
+        b"*2\r\n$18\r\nproto-max-bulk-len\r\n$9\r\n536870912\r\n",
+    );
+    let value = "v".repeat(100_000);
+    roundtrip(&mut s, &resp(&["SET", "k", &value]), b"+OK\r\n");
+    roundtrip(
+        &mut s,
+        &resp(&["CONFIG", "SET", "proto-max-bulk-len", "1mb"]),
+        b"+OK\r\n",
+    );
+    roundtrip(&mut server.raw(), b"PING\r\n", b"+PONG\r\n");
+}

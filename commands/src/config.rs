@@ -16,8 +16,12 @@ pub enum Kind {
     Bool,
     /// A decimal integer within the bounds.
     Int { min: i64, max: i64 },
-    /// A byte count with an optional unit (`1gb`, `512mb`, `64k`), stored in bytes.
-    Memory,
+    /// A byte count with an optional unit (`1gb`, `512mb`, `64k`), stored in
+    /// bytes, within the bounds. `max` is at most `i64::MAX`: the value is
+    /// read back with [`Config::get_i64`], which would turn anything larger
+    /// into 0 (a `proto-max-bulk-len` or `client-query-buffer-limit` of 0
+    /// refuses every request and disconnects every client).
+    Memory { min: u64, max: u64 },
     /// One of the listed words (lower-case).
     Enum(&'static [&'static str]),
     /// Free text (paths, passwords, addresses).
@@ -55,10 +59,18 @@ const fn d(
 }
 
 const BOOL: Kind = Kind::Bool;
-const MEM: Kind = Kind::Memory;
+/// A memory directive with no lower bound (Redis: 0 ..= `LLONG_MAX`).
+const MEM: Kind = mem(0);
 const TEXT: Kind = Kind::Text;
 const fn int(min: i64, max: i64) -> Kind {
     Kind::Int { min, max }
+}
+/// A memory directive of at least `min` bytes, at most `i64::MAX`.
+const fn mem(min: u64) -> Kind {
+    Kind::Memory {
+        min,
+        max: i64::MAX as u64,
+    }
 }
 
 /// Every directive framekv understands. `redis.conf.example` documents each one.
@@ -143,14 +155,16 @@ pub static DIRECTIVES: &[Directive] = &[
     d(
         "proto-max-bulk-len",
         "536870912",
-        MEM,
+        // Redis 7's bounds: below 1mb clients could not send ordinary values.
+        mem(1024 * 1024),
         true,
         "Largest bulk string a client may send, in bytes.",
     ),
     d(
         "client-query-buffer-limit",
         "1073741824",
-        MEM,
+        // Redis 7's bounds: below 1mb every client is disconnected.
+        mem(1024 * 1024),
         true,
         "Largest unparsed query buffer per client, in bytes.",
     ),
@@ -340,9 +354,16 @@ pub fn normalise(directive: &Directive, value: &str) -> Result<String, String> {
             }
             Ok(n.to_string())
         }
-        Kind::Memory => parse_memory(value)
-            .map(|n| n.to_string())
-            .ok_or_else(|| "argument must be a memory value".to_string()),
+        Kind::Memory { min, max } => {
+            let n =
+                parse_memory(value).ok_or_else(|| "argument must be a memory value".to_string())?;
+            if n < min || n > max {
+                return Err(format!(
+                    "argument must be between {min} and {max} inclusive"
+                ));
+            }
+            Ok(n.to_string())
+        }
         Kind::Enum(words) => {
             let lower = value.to_ascii_lowercase();
             if words.contains(&lower.as_str()) {

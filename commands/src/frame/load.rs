@@ -335,8 +335,15 @@ pub fn resolve_inside(dir: &str, path: &str, directive: &str) -> Result<PathBuf>
 
 /// Parses `bytes` in `format` (every format but xlsx).
 fn read_frame(bytes: Bytes, format: Format, options: LoadOptions) -> Result<DataFrame> {
+    // A payload of n bytes has at most n + 1 rows, so a larger
+    // `infer_schema_rows` means the same as this bound; the engine sizes
+    // buffers by it and panics with "capacity overflow" on huge values.
+    let row_bound = bytes.len().saturating_add(1);
+    let infer = options
+        .infer_schema_rows
+        .filter(|&n| n > 0)
+        .map(|n| n.min(row_bound));
     let cursor = Cursor::new(bytes);
-    let infer = options.infer_schema_rows.filter(|&n| n > 0);
     let result = match format {
         Format::Csv | Format::Tsv => {
             let default = if format == Format::Tsv { b'\t' } else { b',' };

@@ -106,6 +106,16 @@ struct Filled {
 
 impl FillMissing {
     fn method(&self) -> Result<FillMethod> {
+        // No column holds lists or objects: such a value fits nothing, and
+        // with `columns` defaulted every column would be skipped silently.
+        if matches!(
+            self.value,
+            Some(serde_json::Value::Array(_) | serde_json::Value::Object(_))
+        ) {
+            return Err(CommandError::err(
+                "fill_missing 'value' must be a string, number or bool",
+            ));
+        }
         match (self.method, &self.value) {
             (Some(FillMethod::Value), None) => Err(CommandError::err(
                 "fill_missing method 'value' needs a 'value' param",

@@ -181,6 +181,7 @@ fn check_expression(expr: &str) -> Result<()> {
 /// Runs a query with `self` and the session's tables registered; refuses
 /// file-reading table functions.
 fn run_query(frame: &DataFrame, query: &str, ctx: &OpContext) -> Result<DataFrame> {
+    check_pad_widths(query)?;
     let relations = extract_table_identifiers(query, true, true).map_err(engine)?;
     for relation in &relations {
         let reads_files = relation
@@ -203,6 +204,90 @@ fn run_query(frame: &DataFrame, query: &str, ctx: &OpContext) -> Result<DataFram
     sql.execute(query)
         .and_then(|lf| lf.collect())
         .map_err(engine)
+}
+
+/// Widest result `LPAD`/`RPAD` may build, in characters.
+const MAX_PAD_WIDTH: u64 = 65_536;
+
+/// Refuses `LPAD`/`RPAD` calls whose width is not an integer literal of at
+/// most [`MAX_PAD_WIDTH`]. The engine builds the padded text before it
+/// could fail, so `LPAD(s, 9223372036854775807)` (or a width read from a
+/// column) exhausts memory, and a failed allocation aborts the whole
+/// server: no `catch_unwind` stops that.
+///
+/// Every occurrence of the names is checked, inside literals too (a literal
+/// containing `lpad(` is refused rather than risk missing a call). The
+/// arguments are split at top-level commas outside quotes; a call whose
+/// arguments hold `\`, `$`, `--` or `/*` is refused, since escapes,
+/// dollar quotes and comments could make the engine split them otherwise.
+fn check_pad_widths(query: &str) -> Result<()> {
+    let lower = query.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    for name in ["lpad", "rpad"] {
+        for (at, _) in lower.match_indices(name) {
+            let word_start = at == 0 || !is_word_byte(bytes[at - 1]);
+            let end = at + name.len();
+            let word_end = end == bytes.len() || !is_word_byte(bytes[end]);
+            if !(word_start && word_end) {
+                continue;
+            }
+            let open = end + (lower[end..].len() - lower[end..].trim_start().len());
+            if bytes.get(open) != Some(&b'(') {
+                continue;
+            }
+            let width = call_args(&lower[open + 1..]).and_then(|args| {
+                args.get(1)
+                    .and_then(|w| w.trim().parse::<u64>().ok())
+                    .filter(|&w| (2..=3).contains(&args.len()) && w <= MAX_PAD_WIDTH)
+            });
+            if width.is_none() {
+                return Err(CommandError::err(format!(
+                    "{} width must be an integer literal of at most {MAX_PAD_WIDTH}",
+                    name.to_ascii_uppercase()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The top-level arguments of a call, `text` starting after its `(`; `None`
+/// when the call does not close or its arguments hold an escape, a dollar
+/// quote or a comment (see [`check_pad_widths`]).
+fn call_args(text: &str) -> Option<Vec<&str>> {
+    let mut args = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        // Byte slices: `i` may fall inside a multi-byte character.
+        let rest = &bytes[i..];
+        if b == b'\\' || b == b'$' || rest.starts_with(b"--") || rest.starts_with(b"/*") {
+            return None;
+        }
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"' | b'`') => quote = Some(b),
+            (None, b'(') => depth += 1,
+            (None, b')') if depth == 0 => {
+                args.push(&text[start..i]);
+                return Some(args);
+            }
+            (None, b')') => depth -= 1,
+            (None, b',') if depth == 0 => {
+                args.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
