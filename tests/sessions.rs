@@ -166,6 +166,18 @@ fn touch_resets_or_sets_the_ttl() {
         err(&mut con, &["SESSION.TOUCH", "s", "TTL", "x"]),
         "ERR value is not an integer or out of range"
     );
+    // A TTL past the last representable deadline is capped, and the reply
+    // agrees with what PTTL reports rather than echoing the request.
+    let huge = int(&ok(
+        &mut con,
+        &["SESSION.TOUCH", "s", "TTL", "9223372036854775"],
+    ));
+    let pttl: i64 = redis::cmd("PTTL").arg("s").query(&mut con).unwrap();
+    assert!(huge < 9_223_372_036_854_775_000, "{huge}");
+    assert!(
+        (huge - pttl).abs() < 1_000,
+        "TOUCH said {huge}, PTTL says {pttl}"
+    );
 }
 
 #[test]

@@ -214,8 +214,11 @@ fn touch(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         None => session.ttl_len_ms.load(Ordering::Relaxed),
     };
     if ttl > 0 {
-        db.set_expire(&id, Some(now.saturating_add(ttl)), now);
-        Ok(Reply::Integer(ttl))
+        // A TTL reaching past the last representable ms is capped there, and
+        // the reply says what PTTL will.
+        let deadline = now.saturating_add(ttl);
+        db.set_expire(&id, Some(deadline), now);
+        Ok(Reply::Integer(deadline - now))
     } else {
         db.set_expire(&id, None, now);
         Ok(Reply::Integer(-1))
