@@ -1,50 +1,18 @@
-//! Server commands against the real binary: INFO, CONFIG, DBSIZE, FLUSHDB,
-//! FLUSHALL, TIME, LASTSAVE, SAVE/BGSAVE, SHUTDOWN, DEBUG, MEMORY, SLOWLOG.
+//! Server commands against the real binary: CONFIG, DBSIZE, FLUSHDB,
+//! FLUSHALL, TIME, LASTSAVE, SAVE/BGSAVE, SHUTDOWN, DEBUG, MEMORY, SLOWLOG
+//! (INFO and its sections are in info.rs).
 //! Expected values come from Redis 7.0's documented behaviour.
 
 mod common;
+mod info_text;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::TestServer;
+use info_text::{info, parse_info};
 use redis::{Connection, Value};
-
-fn info(con: &mut Connection, args: &[&str]) -> String {
-    redis::cmd("INFO").arg(args).query(con).expect("INFO")
-}
-
-/// `INFO` text as section title -> (field -> value). Asserts the Redis text
-/// format on the way: `# Title` headers, `field:value` lines, CRLF endings,
-/// one blank line between sections.
-fn parse_info(text: &str) -> HashMap<String, HashMap<String, String>> {
-    assert!(
-        text.ends_with("\r\n") || text.is_empty(),
-        "INFO text ends with CRLF"
-    );
-    let mut sections: HashMap<String, HashMap<String, String>> = HashMap::new();
-    let mut current: Option<String> = None;
-    for line in text.split("\r\n") {
-        if line.is_empty() {
-            continue;
-        }
-        if let Some(title) = line.strip_prefix("# ") {
-            sections.insert(title.to_string(), HashMap::new());
-            current = Some(title.to_string());
-            continue;
-        }
-        let (field, value) = line
-            .split_once(':')
-            .unwrap_or_else(|| panic!("field:value line, got {line:?}"));
-        let title = current.as_ref().expect("a field after a section header");
-        sections
-            .get_mut(title)
-            .unwrap()
-            .insert(field.to_string(), value.to_string());
-    }
-    sections
-}
 
 fn err_text(result: redis::RedisResult<Value>) -> String {
     match result {
@@ -52,133 +20,6 @@ fn err_text(result: redis::RedisResult<Value>) -> String {
         Ok(v) => panic!("expected an error, got {v:?}"),
     }
 }
-
-#[test]
-fn info_default_lists_redis_sections_and_framekv_fields() {
-    let server = TestServer::start(&[]);
-    let mut con = server.conn();
-    let text = info(&mut con, &[]);
-    let sections = parse_info(&text);
-    for title in [
-        "Server",
-        "Clients",
-        "Memory",
-        "Persistence",
-        "Stats",
-        "Replication",
-        "CPU",
-        "Keyspace",
-        "Sessions",
-    ] {
-        assert!(
-            sections.contains_key(title),
-            "INFO lacks # {title}:\n{text}"
-        );
-    }
-    assert!(
-        !sections.contains_key("Commandstats"),
-        "commandstats is not a default section"
-    );
-    let s = &sections["Server"];
-    assert_eq!(s["redis_version"], "7.0.15");
-    assert_eq!(s["server_name"], "framekv");
-    assert_eq!(s["framekv_version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(s["redis_mode"], "standalone");
-    assert_eq!(s["arch_bits"], "64");
-    assert_eq!(s["tcp_port"], server.port.to_string());
-    assert_eq!(s["process_id"], server.pid().to_string());
-    assert!(s["uptime_in_seconds"].parse::<u64>().unwrap() < 600);
-    assert_eq!(s["run_id"].len(), 40);
-    assert_eq!(sections["Replication"]["role"], "master");
-    assert_eq!(sections["Cluster"]["cluster_enabled"], "0");
-    assert!(
-        sections["Clients"]["connected_clients"]
-            .parse::<u64>()
-            .unwrap()
-            >= 1
-    );
-    assert_eq!(sections["Memory"]["maxmemory_policy"], "noeviction");
-    assert_eq!(sections["Persistence"]["loading"], "0");
-    // The text sections are separated by exactly one blank line.
-    assert!(text.starts_with("# Server\r\n"));
-    assert!(text.contains("\r\n\r\n# Clients\r\n"));
-}
-
-#[test]
-fn info_selects_sections_case_insensitively_in_fixed_order() {
-    let server = TestServer::start(&[]);
-    let mut con = server.conn();
-    let one = parse_info(&info(&mut con, &["SERVER"]));
-    assert_eq!(one.keys().collect::<Vec<_>>(), ["Server"]);
-    let text = info(&mut con, &["keyspace", "Clients"]);
-    assert!(
-        text.starts_with("# Clients\r\n"),
-        "fixed order, got {text:?}"
-    );
-    assert_eq!(parse_info(&text).len(), 2);
-    assert_eq!(info(&mut con, &["nosuchsection"]), "");
-    let all = parse_info(&info(&mut con, &["all"]));
-    assert!(all.contains_key("Commandstats") && all.contains_key("Sessions"));
-    let everything = parse_info(&info(&mut con, &["everything"]));
-    assert_eq!(everything.len(), all.len());
-    let sessions = parse_info(&info(&mut con, &["sessions"]));
-    assert!(sessions.contains_key("Sessions"));
-}
-
-#[test]
-fn info_over_resp3_is_a_verbatim_text_string() {
-    let server = TestServer::start(&[]);
-    let mut con = server.conn_resp3();
-    let value: Value = redis::cmd("INFO").arg("server").query(&mut con).unwrap();
-    match value {
-        Value::VerbatimString { format, text } => {
-            assert_eq!(format, redis::VerbatimFormat::Text);
-            assert!(text.contains("redis_version:7.0.15\r\n"));
-        }
-        other => panic!("expected a verbatim string, got {other:?}"),
-    }
-}
-
-#[test]
-fn commandstats_count_calls_rejections_and_failures_per_subcommand() {
-    let server = TestServer::start(&[]);
-    let mut con = server.conn();
-    for _ in 0..3 {
-        let _: Value = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("hz")
-            .query(&mut con)
-            .unwrap();
-    }
-    let _ = err_text(redis::cmd("CONFIG").arg("GET").query(&mut con));
-    let _ = err_text(
-        redis::cmd("CONFIG")
-            .arg("SET")
-            .arg("hz")
-            .arg("nope")
-            .query(&mut con),
-    );
-    let stats = parse_info(&info(&mut con, &["commandstats"]));
-    let line = &stats["Commandstats"]["cmdstat_config|get"];
-    assert!(line.starts_with("calls=3,usec="), "{line}");
-    assert!(line.ends_with(",rejected_calls=1,failed_calls=0"), "{line}");
-    let set_line = &stats["Commandstats"]["cmdstat_config|set"];
-    assert!(
-        set_line.starts_with("calls=1,") && set_line.ends_with("rejected_calls=0,failed_calls=1"),
-        "{set_line}"
-    );
-    // usec_per_call has two decimals.
-    let per_call = line
-        .split(',')
-        .find_map(|f| f.strip_prefix("usec_per_call="))
-        .unwrap();
-    assert_eq!(
-        per_call.split('.').nth(1).map(str::len),
-        Some(2),
-        "{per_call}"
-    );
-}
-
 #[test]
 fn config_get_set_round_trip_with_globs_and_dedupe() {
     let server = TestServer::start(&[]);
@@ -216,7 +57,6 @@ fn config_get_set_round_trip_with_globs_and_dedupe() {
         assert!(none.is_empty());
     }
 }
-
 #[test]
 fn config_set_errors_match_redis_and_change_nothing() {
     let server = TestServer::start(&[]);
@@ -260,7 +100,6 @@ fn config_set_errors_match_redis_and_change_nothing() {
         .unwrap();
     assert_eq!(got["maxmemory"], "0");
 }
-
 #[test]
 fn config_resetstat_zeroes_counters() {
     let server = TestServer::start(&[]);
@@ -302,7 +141,6 @@ fn config_resetstat_zeroes_counters() {
     );
     assert_eq!(after["Stats"]["keyspace_hits"], "0");
 }
-
 #[test]
 fn config_rewrite_needs_a_config_file_and_updates_it() {
     let server = TestServer::start(&[]);
@@ -338,7 +176,6 @@ fn config_rewrite_needs_a_config_file_and_updates_it() {
     assert!(text.contains("\nmaxmemory-policy allkeys-lru\n"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
-
 #[test]
 fn dbsize_flushdb_and_flushall_count_and_remove_keys() {
     let server = TestServer::start(&[]);
@@ -395,7 +232,6 @@ fn dbsize_flushdb_and_flushall_count_and_remove_keys() {
         "ERR wrong number of arguments for 'dbsize' command"
     );
 }
-
 #[test]
 fn time_and_lastsave_report_the_clock() {
     let server = TestServer::start(&[]);
@@ -430,7 +266,6 @@ fn time_and_lastsave_report_the_clock() {
         "ERR syntax error"
     );
 }
-
 #[test]
 fn shutdown_closes_the_connection_without_a_reply_and_exits_cleanly() {
     let mut server = TestServer::start(&[]);
@@ -463,7 +298,6 @@ fn shutdown_closes_the_connection_without_a_reply_and_exits_cleanly() {
     );
     assert_eq!(server.wait_exit(Duration::from_secs(15)), Some(0));
 }
-
 #[test]
 fn debug_sleep_blocks_only_the_caller_and_debug_object_describes_keys() {
     let server = TestServer::start(&[]);
@@ -515,7 +349,6 @@ fn debug_sleep_blocks_only_the_caller_and_debug_object_describes_keys() {
         "ERR unknown subcommand or wrong number of arguments for 'Frobnicate'. Try DEBUG HELP."
     );
 }
-
 #[test]
 fn memory_usage_measures_existing_keys_only() {
     let server = TestServer::start(&[]);
@@ -553,7 +386,6 @@ fn memory_usage_measures_existing_keys_only() {
         "ERR syntax error"
     );
 }
-
 #[test]
 fn slowlog_records_commands_over_the_threshold() {
     let server = TestServer::start(&["--slowlog-log-slower-than", "0"]);
@@ -617,54 +449,4 @@ fn slowlog_records_commands_over_the_threshold() {
         err_text(redis::cmd("SLOWLOG").arg(&["GET", "-2"]).query(&mut con)),
         "ERR count should be greater than or equal to -1"
     );
-}
-
-#[test]
-fn info_errorstats_counts_error_replies_by_code() {
-    let server = TestServer::start(&[]);
-    let mut con = server.conn();
-    // Three ERR replies: unknown command, wrong arity, unknown subcommand.
-    let _ = err_text(redis::cmd("NOSUCHCOMMAND").query(&mut con));
-    let _ = err_text(redis::cmd("GET").query(&mut con));
-    let _ = err_text(redis::cmd("CONFIG").arg("NOSUCH").query(&mut con));
-    // Other codes: a new connection after `requirepass` is set is refused
-    // (`NOAUTH`), then a wrong password (`WRONGPASS`); as in Redis 7.0 the
-    // code is the error's first word.
-    let _: () = redis::cmd("CONFIG")
-        .arg(&["SET", "requirepass", "secret"])
-        .query(&mut con)
-        .unwrap();
-    let mut raw = server.raw();
-    raw.write_all(b"GET k\r\nAUTH wrong\r\nAUTH secret\r\n")
-        .unwrap();
-    let expected = "-NOAUTH Authentication required.\r\n\
-        -WRONGPASS invalid username-password pair or user is disabled.\r\n+OK\r\n";
-    let mut buf = vec![0u8; expected.len()];
-    raw.read_exact(&mut buf).unwrap();
-    assert_eq!(String::from_utf8_lossy(&buf), expected);
-
-    let text = info(&mut con, &["errorstats"]);
-    assert_eq!(
-        text,
-        "# Errorstats\r\nerrorstat_ERR:count=3\r\nerrorstat_NOAUTH:count=1\r\n\
-         errorstat_WRONGPASS:count=1\r\n"
-    );
-
-    // Errorstats is a default section, between Modules and Cluster; in
-    // `INFO all` it follows Commandstats.
-    let default = info(&mut con, &[]);
-    assert!(
-        default.contains("\r\n# Errorstats\r\nerrorstat_ERR:count=3\r\n"),
-        "{default}"
-    );
-    assert!(default.contains("errorstat_WRONGPASS:count=1\r\n\r\n# Cluster\r\n"));
-    let all = info(&mut con, &["all"]);
-    assert!(all.find("# Commandstats").unwrap() < all.find("# Errorstats").unwrap());
-
-    // CONFIG RESETSTAT empties it.
-    let _: () = redis::cmd("CONFIG")
-        .arg("RESETSTAT")
-        .query(&mut con)
-        .unwrap();
-    assert_eq!(info(&mut con, &["errorstats"]), "# Errorstats\r\n");
 }
