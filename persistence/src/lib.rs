@@ -68,21 +68,33 @@
 //! manifest is always replaced atomically ([`manifest::write_atomically`]:
 //! temp file, fsync, rename, fsync of the directory).
 //!
+//! # Loader and check tool (written, not yet wired into the server)
+//!
+//! [`loader::load_dir`] reads the manifest, memory-maps the base and each
+//! incremental file with `memmap2`, decodes them zero-copy
+//! ([`record::decode_all_shared`]) and hands every record to a callback in
+//! order; a torn tail in the last file is cut off under
+//! `aof-load-truncated yes`, anything else stops the load naming file and
+//! offset. `framekv-check-aof [--fix] [--yes] FILE|MANIFEST` reports the same
+//! with redis-check-aof's messages and, with `--fix`, cuts a file back to its
+//! last valid record ([`loader::check_file`]).
+//!
 //! # Still to come (the persistence issue)
 //!
-//! * the writer: appending records after each write command, the
-//!   `appendfsync always | everysec | no` policies, and group commit so that
-//!   one fsync covers every command of a batch under `always`;
-//! * the loader: memory-mapping files with `memmap2` and decoding them
-//!   zero-copy ([`record::decode_all_shared`]), truncating a torn tail, and
-//!   refusing to start on corruption with file and offset named;
+//! * wiring the writer in: [`writer::AofWriter`] (written, unit-tested,
+//!   not yet used by the server) appends encoded records on its own thread
+//!   under `appendfsync always | everysec | no` ([`writer::FsyncPolicy`]),
+//!   with group commit (one write and one fdatasync cover every record
+//!   buffered meanwhile) and tickets to wait on, blocking or async; what is
+//!   left is calling it after each write command and before the reply;
 //! * rewrite (`BGREWRITEAOF`, `auto-aof-rewrite-*`): a new base with the
 //!   current data set (frames as Arrow IPC or Parquet blobs) and history, a
 //!   new incremental file, and the manifest switch;
-//! * `framekv-check-aof [--fix] FILE`, built on [`record::decode_all`];
 //! * `INFO persistence` fields.
 
 #![warn(missing_docs)]
 
+pub mod loader;
 pub mod manifest;
 pub mod record;
+pub mod writer;
