@@ -15,6 +15,32 @@ fn hex_value(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
+/// The escape starting with `c` inside a `quote`d argument, as the byte it
+/// stands for and how many bytes it spans: in double quotes `\xHH` and
+/// `\n \r \t \b \a` (any other `\x` is `x`), in single quotes only `\'`.
+fn escape(quote: u8, c: u8, next: u8, hi: u8, lo: u8) -> Option<(u8, usize)> {
+    if c != b'\\' || next == 0 {
+        return None;
+    }
+    if quote == b'\'' {
+        return (next == b'\'').then_some((b'\'', 2));
+    }
+    if next == b'x'
+        && let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(lo))
+    {
+        return Some((hi * 16 + lo, 4));
+    }
+    let byte = match next {
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        b'b' => 0x08,
+        b'a' => 0x07,
+        other => other,
+    };
+    Some((byte, 2))
+}
+
 /// Splits `line` into arguments. Returns `None` for unbalanced quotes or a
 /// closing quote followed by something other than whitespace (Redis's
 /// "unbalanced quotes" cases). An empty or all-blank line gives no arguments.
@@ -32,70 +58,35 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
             return Some(args);
         }
         let mut current = Vec::new();
-        let mut in_double = false;
-        let mut in_single = false;
+        let mut quote: Option<u8> = None;
         loop {
             let c = at(p);
-            if in_double {
-                if c == b'\\'
-                    && at(p + 1) == b'x'
-                    && let (Some(hi), Some(lo)) = (hex_value(at(p + 2)), hex_value(at(p + 3)))
-                {
-                    current.push(hi * 16 + lo);
-                    p += 4;
-                    continue;
-                }
-                if c == b'\\' && at(p + 1) != 0 {
-                    current.push(match at(p + 1) {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                    p += 2;
-                    continue;
-                }
-                if c == b'"' {
-                    if at(p + 1) != 0 && !is_space(at(p + 1)) {
-                        return None;
-                    }
-                    p += 1;
-                    break;
-                }
-                if c == 0 {
-                    return None;
-                }
-                current.push(c);
-                p += 1;
-            } else if in_single {
-                if c == b'\\' && at(p + 1) == b'\'' {
-                    current.push(b'\'');
-                    p += 2;
-                    continue;
-                }
-                if c == b'\'' {
-                    if at(p + 1) != 0 && !is_space(at(p + 1)) {
-                        return None;
-                    }
-                    p += 1;
-                    break;
-                }
-                if c == 0 {
-                    return None;
-                }
-                current.push(c);
-                p += 1;
-            } else {
+            let Some(q) = quote else {
                 match c {
                     b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
-                    b'"' => in_double = true,
-                    b'\'' => in_single = true,
+                    b'"' | b'\'' => quote = Some(c),
                     other => current.push(other),
                 }
                 p += 1;
+                continue;
+            };
+            if let Some((byte, len)) = escape(q, at(p), at(p + 1), at(p + 2), at(p + 3)) {
+                current.push(byte);
+                p += len;
+                continue;
             }
+            if c == q {
+                if at(p + 1) != 0 && !is_space(at(p + 1)) {
+                    return None;
+                }
+                p += 1;
+                break;
+            }
+            if c == 0 {
+                return None;
+            }
+            current.push(c);
+            p += 1;
         }
         args.push(current);
     }
