@@ -8,19 +8,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use common::TestServer;
-use redis::{Connection, Value};
-use support::{bulk, cmd, err, ok};
+use support::{bulk, err, ok, query_int as int, status};
 
-/// Runs a command that must succeed and returns its integer reply.
-fn int(con: &mut Connection, args: &[&str]) -> i64 {
-    cmd(args)
-        .query::<i64>(con)
-        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
-}
-/// A simple-string (status) reply holding `s`.
-fn status(s: &str) -> Value {
-    Value::SimpleString(s.to_string())
-}
 #[test]
 fn expire_family_and_ttl_reads() {
     let server = TestServer::start(&[]);

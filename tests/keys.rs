@@ -10,18 +10,8 @@ use std::time::Duration;
 
 use common::TestServer;
 use redis::{Connection, Value};
-use support::{bulk, cmd, err, ok};
+use support::{bulk, cmd, err, ok, query_int as int, status};
 
-/// Runs a command that must succeed and returns its integer reply.
-fn int(con: &mut Connection, args: &[&str]) -> i64 {
-    cmd(args)
-        .query::<i64>(con)
-        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
-}
-/// A simple-string (status) reply holding `s`.
-fn status(s: &str) -> Value {
-    Value::SimpleString(s.to_string())
-}
 /// Creates a session key when the session family is available.
 fn session(con: &mut Connection, key: &str) -> bool {
     cmd(&["SESSION.CREATE", "ID", key, "TTL", "0"])

@@ -18,6 +18,18 @@ pub fn cmd<A: redis::ToRedisArgs>(args: &[A]) -> redis::Cmd {
     c
 }
 
+/// Runs a command that must succeed and returns its integer reply.
+pub fn query_int(con: &mut Connection, args: &[&str]) -> i64 {
+    cmd(args)
+        .query::<i64>(con)
+        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
+}
+
+/// A simple-string (status) reply holding `s`.
+pub fn status(s: &str) -> Value {
+    Value::SimpleString(s.to_string())
+}
+
 /// The whole error line of an error reply as the server sent it
 /// (`ERR syntax error`, `WRONGTYPE ...`); `?` stands for a missing code.
 pub fn error_line(e: &redis::RedisError) -> String {

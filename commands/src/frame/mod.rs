@@ -169,7 +169,10 @@ fn defer(work: impl FnOnce() -> Result<Reply> + Send + 'static) -> Reply {
         Err(panic) => {
             let msg = ops::panic_message(&*panic);
             tracing::error!(msg, "frame command panicked");
-            Reply::Error(format!("ERR internal error: {}", ops_one_line(msg)))
+            Reply::Error(format!(
+                "ERR internal error: {}",
+                ops::support::one_line(msg)
+            ))
         }
     })
 }
@@ -177,12 +180,7 @@ fn defer(work: impl FnOnce() -> Result<Reply> + Send + 'static) -> Reply {
 /// A Polars error (or any message) as one `ERR` line prefixed with `what`
 /// (`cannot read csv: ...`).
 fn engine_error(what: &str, e: impl std::fmt::Display) -> CommandError {
-    CommandError::err(ops_one_line(&format!("{what}: {e}")))
-}
-
-/// Flattens a message onto one line (error replies cannot hold CR/LF).
-fn ops_one_line(msg: &str) -> String {
-    msg.split_whitespace().collect::<Vec<_>>().join(" ")
+    CommandError::err(ops::support::one_line(&format!("{what}: {e}")))
 }
 
 /// Checks that every name in `columns` is a column of `frame` and returns

@@ -20,7 +20,7 @@ mod convert;
 mod fill;
 mod rows;
 mod sql;
-mod support;
+pub(crate) mod support;
 mod values;
 
 #[cfg(test)]
