@@ -89,11 +89,6 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     let Some(handler) = spec.handler else {
         return Reply::Error(CommandError::wrong_arity(spec.name).0);
     };
-    // The slow log needs the arguments after the handler consumed them; keep
-    // (cheap, reference-counted) copies of the ones it would show.
-    let argc = argv.len();
-    let slowlog_argv = (ctx.server.slowlog.enabled() && !spec.has_flag("skip_slowlog"))
-        .then(|| argv[..argc.min(crate::introspection::slowlog::MAX_ARGS)].to_vec());
     let mut parse = Parse::new(argv);
     if spec.name.contains('|') {
         // The subcommand name was matched by `resolve`; handlers start after it.
@@ -104,11 +99,19 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     let elapsed_us = started.elapsed().as_micros() as u64;
     spec.stats.calls.fetch_add(1, Relaxed);
     spec.stats.usec.fetch_add(elapsed_us, Relaxed);
-    if let Some(slow_argv) = slowlog_argv.filter(|_| ctx.server.slowlog.is_slow(elapsed_us)) {
+    // The cursor keeps the whole argv, so the slow log costs nothing unless
+    // the command was slow.
+    if ctx.server.slowlog.is_slow(elapsed_us) && !spec.has_flag("skip_slowlog") {
+        let argv = parse.argv();
+        let shown = &argv[..argv.len().min(crate::introspection::slowlog::MAX_ARGS)];
         let name = ctx.client.handle.info.lock().name.clone();
-        ctx.server
-            .slowlog
-            .record(&slow_argv, argc, elapsed_us, &ctx.client.handle.addr, &name);
+        ctx.server.slowlog.record(
+            shown,
+            argv.len(),
+            elapsed_us,
+            &ctx.client.handle.addr,
+            &name,
+        );
     }
     match result {
         Ok(reply) => reply,

@@ -9,23 +9,23 @@ use bytes::Bytes;
 use crate::error::{CommandError, Result};
 
 /// A cursor over a command's arguments (not including the command name,
-/// which [`Parse::name`] returns lower-cased).
+/// which [`Parse::name`] returns lower-cased). The full argv stays readable
+/// through [`Parse::argv`] after the handler ran (for the slow log).
 pub struct Parse {
     name: String,
-    args: std::vec::IntoIter<Bytes>,
-    len: usize,
+    argv: Vec<Bytes>,
+    /// Index in `argv` of the next argument to read.
+    pos: usize,
 }
 
 impl Parse {
     /// Builds a cursor from the full argv (`argv[0]` is the command name).
     pub fn new(argv: Vec<Bytes>) -> Parse {
-        let mut args = argv.into_iter();
-        let name = args
-            .next()
-            .map(|n| String::from_utf8_lossy(&n).to_ascii_lowercase())
+        let name = argv
+            .first()
+            .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())
             .unwrap_or_default();
-        let len = args.len();
-        Parse { name, args, len }
+        Parse { name, argv, pos: 1 }
     }
 
     /// The command name, lower-cased (`"get"`).
@@ -35,32 +35,34 @@ impl Parse {
 
     /// Number of arguments not read yet.
     pub fn remaining(&self) -> usize {
-        self.args.len()
+        self.argv.len().saturating_sub(self.pos)
     }
 
     /// Number of arguments after the name, read or not.
     pub fn arg_count(&self) -> usize {
-        self.len
+        self.argv.len().saturating_sub(1)
     }
 
     /// True when every argument has been read.
     pub fn is_empty(&self) -> bool {
-        self.args.len() == 0
+        self.pos >= self.argv.len()
     }
 
     /// The next argument as bytes. Error: `ERR syntax error` when none is left.
     pub fn next_bytes(&mut self) -> Result<Bytes> {
-        self.args.next().ok_or_else(CommandError::syntax)
+        self.try_next().ok_or_else(CommandError::syntax)
     }
 
     /// The next argument, if any.
     pub fn try_next(&mut self) -> Option<Bytes> {
-        self.args.next()
+        let arg = self.argv.get(self.pos).cloned();
+        self.pos += usize::from(arg.is_some());
+        arg
     }
 
     /// The next argument without consuming it.
     pub fn peek(&self) -> Option<&Bytes> {
-        self.args.as_slice().first()
+        self.argv.get(self.pos)
     }
 
     /// The next argument as UTF-8 text. Error: `ERR syntax error` when none is
@@ -79,7 +81,7 @@ impl Parse {
     pub fn eat_keyword(&mut self, keyword: &str) -> bool {
         match self.peek() {
             Some(b) if b.eq_ignore_ascii_case(keyword.as_bytes()) => {
-                self.args.next();
+                self.pos += 1;
                 true
             }
             _ => false,
@@ -102,12 +104,19 @@ impl Parse {
 
     /// Every argument not read yet.
     pub fn rest(&mut self) -> Vec<Bytes> {
-        self.args.by_ref().collect()
+        let rest = self.argv.get(self.pos..).unwrap_or_default().to_vec();
+        self.pos = self.argv.len();
+        rest
+    }
+
+    /// The whole argv, command name included, whatever has been read.
+    pub fn argv(&self) -> &[Bytes] {
+        &self.argv
     }
 
     /// Ends parsing. Error: `ERR syntax error` when arguments are left over.
     pub fn finish(&self) -> Result<()> {
-        if self.args.len() == 0 {
+        if self.is_empty() {
             Ok(())
         } else {
             Err(CommandError::syntax())

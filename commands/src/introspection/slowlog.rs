@@ -70,8 +70,8 @@ impl Slowlog {
         self.entries.lock().truncate(max_len as usize);
     }
 
-    /// True when commands may be logged at all (so dispatch knows whether to
-    /// keep a copy of the arguments).
+    /// True when commands may be logged at all (a non-negative threshold and
+    /// room for at least one entry).
     pub fn enabled(&self) -> bool {
         self.threshold_us.load(Relaxed) >= 0 && self.max_len.load(Relaxed) > 0
     }
