@@ -378,7 +378,22 @@ pub fn normalise(directive: &Directive, value: &str) -> Result<String, String> {
 
 /// The live configuration: every directive's current value.
 pub struct Config {
-    values: RwLock<BTreeMap<&'static str, String>>,
+    values: RwLock<BTreeMap<&'static str, Setting>>,
+}
+
+/// A directive's value as `CONFIG GET` shows it, with its integer form parsed
+/// once when set, since connections read some limits on every request.
+struct Setting {
+    text: String,
+    /// `text` as an integer; 0 when it is not one.
+    number: i64,
+}
+
+impl Setting {
+    fn new(text: String) -> Setting {
+        let number = text.parse().unwrap_or(0);
+        Setting { text, number }
+    }
 }
 
 impl Default for Config {
@@ -387,7 +402,7 @@ impl Default for Config {
             values: RwLock::new(
                 DIRECTIVES
                     .iter()
-                    .map(|d| (d.name, d.default.to_string()))
+                    .map(|d| (d.name, Setting::new(d.default.to_string())))
                     .collect(),
             ),
         }
@@ -397,21 +412,24 @@ impl Default for Config {
 impl Config {
     /// The current value of `name`. Unknown names give an empty string.
     pub fn get(&self, name: &str) -> String {
-        self.values.read().get(name).cloned().unwrap_or_default()
+        self.values
+            .read()
+            .get(name)
+            .map(|v| v.text.clone())
+            .unwrap_or_default()
     }
 
     /// The value of an integer or memory directive.
     pub fn get_i64(&self, name: &str) -> i64 {
-        self.values
-            .read()
-            .get(name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        self.values.read().get(name).map_or(0, |v| v.number)
     }
 
     /// The value of a yes/no directive.
     pub fn get_bool(&self, name: &str) -> bool {
-        self.values.read().get(name).is_some_and(|v| v == "yes")
+        self.values
+            .read()
+            .get(name)
+            .is_some_and(|v| v.text == "yes")
     }
 
     /// Sets `name` to `value` after validation, ignoring `mutable` (start-up
@@ -419,7 +437,9 @@ impl Config {
     pub fn set_at_startup(&self, name: &str, value: &str) -> Result<(), String> {
         let directive = directive(name).ok_or_else(|| format!("unknown directive '{name}'"))?;
         let value = normalise(directive, value)?;
-        self.values.write().insert(directive.name, value);
+        self.values
+            .write()
+            .insert(directive.name, Setting::new(value));
         Ok(())
     }
 
@@ -444,7 +464,9 @@ impl Config {
                 directive.name
             )
         })?;
-        self.values.write().insert(directive.name, value);
+        self.values
+            .write()
+            .insert(directive.name, Setting::new(value));
         Ok(())
     }
 
@@ -455,7 +477,7 @@ impl Config {
             .read()
             .iter()
             .filter(|(name, _)| glob_match(pattern, name.as_bytes(), true))
-            .map(|(name, value)| (*name, value.clone()))
+            .map(|(name, value)| (*name, value.text.clone()))
             .collect()
     }
 }
