@@ -387,3 +387,39 @@ fn a_long_op_does_not_delay_other_clients() {
         "GET+PING took {worst:?} while a {op_time:?} op ran"
     );
 }
+
+#[test]
+fn an_op_on_one_table_does_not_wait_for_a_long_op_on_another() {
+    let server = TestServer::start(&[]);
+    let mut con = server.conn();
+    csv_session(&mut con, "s", "big", "mplsstops.csv");
+    load(&mut con, "s", "small", "csv", "titanic.csv");
+    let union = vec!["SELECT * FROM self"; 24].join(" UNION ALL ");
+    let op = format!(
+        r#"[{{"action":"sql","params":{{"query":"{union}"}}}},{{"action":"sort","params":{{"by":["neighborhood","idNum","date"],"descending":[false,true,false]}}}}]"#
+    );
+    let mut other = server.conn();
+    let quick = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        let reply = ok(
+            &mut other,
+            &[
+                "FRAME.APPLY",
+                "s",
+                "small",
+                r#"{"action":"drop_columns","params":{"columns":["deck"]}}"#,
+            ],
+        );
+        (started.elapsed(), int(&field(&reply, "columns")))
+    });
+    let started = Instant::now();
+    ok(&mut con, &["FRAME.APPLY", "s", "big", &op]);
+    let long_op = started.elapsed();
+    let (quick_time, columns) = quick.join().unwrap();
+    assert_eq!(columns, 14);
+    assert!(
+        quick_time < Duration::from_millis(500),
+        "a drop on another table took {quick_time:?} while a {long_op:?} op ran"
+    );
+}

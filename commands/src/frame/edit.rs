@@ -8,7 +8,7 @@ use std::time::Instant;
 use parking_lot::Mutex;
 use polars::prelude::DataFrame;
 
-use super::ops::{OpContext, apply_all, parse_ops};
+use super::ops::{Op, OpContext, apply_all, parse_ops};
 use super::{Table, defer, find_table, no_such_table, table_arg};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
@@ -41,10 +41,16 @@ pub fn apply(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let slot = find_table(&session, &id, &table)?;
     let server = ctx.server.clone();
     Ok(defer(move || {
-        // Other tables are read before this one is locked: taking a second
-        // table's lock while holding ours could deadlock with an apply on
-        // that table reading ours.
-        let others = other_frames(&session, &table);
+        // Only `sql` can name other tables; other ops must not wait for a
+        // table that another client is editing. They are read before this
+        // one is locked: taking a second table's lock while holding ours
+        // could deadlock with an apply on that table reading ours.
+        let reads_others = ops.iter().any(|op| matches!(op, Op::Sql(_)));
+        let others = if reads_others {
+            other_frames(&session, &table)
+        } else {
+            Vec::new()
+        };
         let mut t = slot.lock();
         let started = Instant::now();
         let applied = apply_all(t.frame(), &ops, &OpContext { tables: &others })?;
