@@ -5,6 +5,7 @@
 //! The server binary decodes RESP, builds a [`ctx::Ctx`] for the calling
 //! client and calls [`dispatch::execute`]; everything after that lives here.
 
+pub mod aof;
 pub mod client;
 pub mod config;
 pub mod ctx;

@@ -2,6 +2,7 @@
 //! client registry, counters, and the shutdown signal.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -15,6 +16,8 @@ use crate::keyspace::Keyspace;
 pub struct Server {
     /// All databases.
     pub keyspace: Keyspace,
+    /// Where write commands are logged (`appendonly`).
+    pub aof: Arc<crate::aof::Aof>,
     /// Live configuration (`CONFIG GET/SET`).
     pub config: Config,
     /// Connected clients.
@@ -111,8 +114,10 @@ impl Server {
         let databases = config.get_i64("databases").max(1) as usize;
         let port = config.get_i64("port") as u64;
         let slowlog = crate::introspection::slowlog::Slowlog::new(&config);
+        let aof = Arc::new(crate::aof::Aof::default());
         Server {
-            keyspace: Keyspace::new(databases),
+            keyspace: Keyspace::new(databases, &aof),
+            aof,
             config,
             clients: ClientRegistry::default(),
             stats: Stats::default(),

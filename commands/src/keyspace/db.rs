@@ -1,11 +1,13 @@
 //! One database: keys, values and expiry deadlines.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
 
 use super::value::Value;
+use crate::aof::Aof;
 use crate::error::{CommandError, Result};
 
 /// A key's slot: its value, its absolute expiry (ms since the Unix epoch) and
@@ -35,9 +37,34 @@ pub struct Db {
     pub hits: u64,
     /// See `hits`.
     pub misses: u64,
+    /// This database's number (`SELECT n`), for the AOF.
+    index: usize,
+    /// Where write commands log what they did.
+    aof: Arc<Aof>,
 }
 
 impl Db {
+    /// An empty database numbered `index` whose writes go to `aof`.
+    pub fn new(index: usize, aof: Arc<Aof>) -> Db {
+        Db {
+            index,
+            aof,
+            ..Db::default()
+        }
+    }
+
+    /// This database's number.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Appends `argv`, the deterministic form of a write this database just
+    /// saw at `now_ms`, to the AOF (a no-op while it is off). Called with
+    /// this database locked, so records land in the order of their effects.
+    pub fn log(&self, now_ms: i64, argv: &[impl AsRef<[u8]>]) {
+        self.aof.log(self.index, now_ms, argv);
+    }
+
     /// Number of keys, including expired ones not yet reclaimed (as Redis's
     /// `DBSIZE`).
     pub fn len(&self) -> usize {

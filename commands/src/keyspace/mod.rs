@@ -19,7 +19,11 @@ pub use db::{Db, Entry};
 pub use free::free_values;
 pub use value::Value;
 
+use std::sync::Arc;
+
 use parking_lot::{Mutex, MutexGuard};
+
+use crate::aof::Aof;
 
 /// All databases (`SELECT 0..databases-1`).
 pub struct Keyspace {
@@ -27,11 +31,19 @@ pub struct Keyspace {
 }
 
 impl Keyspace {
-    /// A keyspace with `count` empty databases.
-    pub fn new(count: usize) -> Keyspace {
+    /// A keyspace with `count` empty databases whose writes go to `aof`.
+    pub fn new(count: usize, aof: &Arc<Aof>) -> Keyspace {
         Keyspace {
-            dbs: (0..count).map(|_| Mutex::new(Db::default())).collect(),
+            dbs: (0..count)
+                .map(|i| Mutex::new(Db::new(i, Arc::clone(aof))))
+                .collect(),
         }
+    }
+
+    /// Locks every database in index order (FLUSHALL, SWAPDB, the AOF
+    /// rewrite's snapshot), so nothing changes while the guards live.
+    pub fn all_dbs(&self) -> Vec<MutexGuard<'_, Db>> {
+        self.dbs.iter().map(|db| db.lock()).collect()
     }
 
     /// Number of databases.
