@@ -210,6 +210,7 @@ impl Shared {
 pub struct AofWriter {
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
+    path: std::path::PathBuf,
 }
 
 impl AofWriter {
@@ -243,6 +244,7 @@ impl AofWriter {
         let mut writer = AofWriter {
             shared: Arc::clone(&shared),
             threads: Vec::new(),
+            path: path.to_path_buf(),
         };
         let name = path.display().to_string();
         let s = Arc::clone(&shared);
@@ -261,6 +263,11 @@ impl AofWriter {
             );
         }
         Ok(writer)
+    }
+
+    /// The file this writer appends to.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The policy this writer was opened with.
