@@ -1,6 +1,7 @@
 //! The background task (Redis's `serverCron`, the parts framekv needs):
-//! `hz` times a second it reclaims expired keys nobody reads (active expiry)
-//! and closes clients idle longer than `timeout`.
+//! `hz` times a second it reclaims expired keys nobody reads (active expiry),
+//! closes clients idle longer than `timeout`, and starts an automatic AOF
+//! rewrite when the file has grown enough.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,6 +46,12 @@ pub async fn run(server: Arc<Server>) {
             Err(_) => false,
         };
         close_idle_clients(&server);
+        if commands::aof::rewrite::auto_rewrite_due(&server) {
+            tracing::info!("Starting automatic rewriting of AOF on growth");
+            if let Err(e) = commands::aof::rewrite::start(&server) {
+                tracing::warn!(error = %e.0, "automatic AOF rewrite not started");
+            }
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use bytes::{Bytes, BytesMut};
 use commands::client::Client;
-use commands::{Ctx, Reply, Server, dispatch};
+use commands::{Ctx, Reply, Server, aof, dispatch};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -60,6 +60,7 @@ pub async fn serve(server: Arc<Server>, stream: TcpStream, client: Client) {
         output: BytesMut::with_capacity(READ_CHUNK),
         decoder: RequestDecoder::default(),
         peak_input: 0,
+        durable: None,
         server,
     };
     conn.client.authenticated = conn.server.config.get("requirepass").is_empty();
@@ -89,6 +90,8 @@ struct Connection {
     output: BytesMut,
     decoder: RequestDecoder,
     peak_input: usize,
+    /// The newest AOF record the buffered replies wait for.
+    durable: Option<aof::Pending>,
 }
 
 impl Connection {
@@ -197,8 +200,16 @@ impl Connection {
                 Reply::Deferred(deferred) => {
                     self.flush().await?;
                     self.set_blocked(true);
-                    let result = tokio::task::spawn_blocking(move || (deferred.0)()).await;
+                    let result = tokio::task::spawn_blocking(move || {
+                        let reply = (deferred.0)();
+                        (reply, aof::take_pending())
+                    })
+                    .await;
                     self.set_blocked(false);
+                    let result = result.map(|(reply, pending)| {
+                        self.note_pending(pending);
+                        reply
+                    });
                     let reply = match result {
                         Ok(Reply::Deferred(_)) => {
                             Reply::Error("ERR internal error: nested deferred reply".into())
@@ -237,10 +248,34 @@ impl Connection {
             let mut ctx = Ctx::new(server, client);
             dispatch::execute(&mut ctx, argv)
         }));
+        self.note_pending(aof::take_pending());
         outcome.unwrap_or_else(|_| {
             tracing::error!(id = self.client.id, "command panicked");
             Reply::Error("ERR internal error".into())
         })
+    }
+
+    /// Remembers the newest AOF record this client's replies must wait for
+    /// (`appendfsync always`).
+    fn note_pending(&mut self, pending: Option<aof::Pending>) {
+        if let Some(pending) = pending {
+            self.durable = Some(pending);
+        }
+    }
+
+    /// Waits until the AOF records of the replies in the output buffer are
+    /// durable. Waits on the writer's thread, never blocking this worker;
+    /// other clients' records written meanwhile share the fsync (group
+    /// commit). A failed write or fsync is logged; like Redis, the reply is
+    /// still sent (`aof_last_write_status` reports the error).
+    async fn wait_durable(&mut self) {
+        let Some(pending) = self.durable.take() else {
+            return;
+        };
+        let waited = pending.writer.wait_durable_async(pending.ticket).await;
+        if let Ok(Err(e)) | Err(e) = waited.map_err(std::io::Error::other) {
+            tracing::error!(id = self.client.id, error = %e, "AOF write failed");
+        }
     }
 
     fn encode_reply(&mut self, reply: &Reply) {
@@ -264,6 +299,7 @@ impl Connection {
         if self.output.is_empty() {
             return Ok(());
         }
+        self.wait_durable().await;
         self.stream.write_all(&self.output).await?;
         self.server
             .stats

@@ -37,6 +37,9 @@ pub async fn run(server: Arc<Server>) -> std::io::Result<()> {
     let listeners = bind_all(&server).await?;
     tokio::spawn(watch_signals(server.clone()));
     tokio::spawn(background::run(server.clone()));
+    if server.config.get_bool("appendonly") {
+        start_loading(&server)?;
+    }
     let mut accepting = Vec::new();
     for listener in listeners {
         accepting.push(tokio::spawn(accept_loop(server.clone(), listener)));
@@ -51,6 +54,28 @@ pub async fn run(server: Arc<Server>) -> std::io::Result<()> {
         let _ = task.await;
     }
     drain(&server).await;
+    let flushing = server.clone();
+    let _ = tokio::task::spawn_blocking(move || commands::aof::flush(&flushing)).await;
+    Ok(())
+}
+
+/// Loads the AOF on a plain thread while clients get `-LOADING`, then
+/// starts logging. A damaged AOF stops the process with status 1 after
+/// logging the file and offset, as `redis-server` refuses to start.
+fn start_loading(server: &Arc<Server>) -> std::io::Result<()> {
+    let server = server.clone();
+    server.aof.status.loading.store(true, Ordering::Release);
+    std::thread::Builder::new()
+        .name("aof-loader".into())
+        .spawn(move || {
+            if let Err(e) = commands::aof::load_and_start(&server) {
+                tracing::error!("{e}");
+                tracing::error!(
+                    "the AOF cannot be loaded: fix it with framekv-check-aof --fix <file> (see the README's Durability section)"
+                );
+                std::process::exit(1);
+            }
+        })?;
     Ok(())
 }
 

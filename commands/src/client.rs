@@ -30,6 +30,8 @@ pub struct Client {
     pub no_evict: bool,
     /// `CLIENT NO-TOUCH ON`: reads by this client do not update keys' access time.
     pub no_touch: bool,
+    /// The AOF loader's client: runs while the server is loading.
+    pub aof_loader: bool,
     /// The part other connections can see.
     pub handle: Arc<ClientHandle>,
     /// Out-of-band messages for this client (see [`ClientHandle::push`]); the
@@ -198,6 +200,7 @@ impl ClientRegistry {
             close_after_reply: false,
             no_evict: false,
             no_touch: false,
+            aof_loader: false,
             handle,
             pushes,
         }

@@ -210,7 +210,7 @@ pub static DIRECTIVES: &[Directive] = &[
         "yes",
         BOOL,
         true,
-        "Log every write to the append-only file (framekv default: yes).",
+        "Log every write to the append-only file and load it at start (framekv default: yes).",
     ),
     d(
         "appendfilename",
@@ -231,21 +231,21 @@ pub static DIRECTIVES: &[Directive] = &[
         "everysec",
         Kind::Enum(&["always", "everysec", "no"]),
         true,
-        "When the AOF is fsynced.",
+        "When AOF records reach the disk: always (a reply waits for its fsync), everysec (at most ~1 s lost), no (the OS decides).",
     ),
     d(
         "aof-load-truncated",
         "yes",
         BOOL,
         true,
-        "Load an AOF whose tail is truncated, cutting the tail.",
+        "At start, cut a torn record off the end of the last AOF file and load the rest (no: refuse to start).",
     ),
     d(
         "auto-aof-rewrite-percentage",
         "100",
         int(0, i32::MAX as i64),
         true,
-        "Rewrite the AOF when it grows by this percentage (0 = never).",
+        "Rewrite the AOF in the background when it has grown by this percentage since the last rewrite (0 = never).",
     ),
     d(
         "auto-aof-rewrite-min-size",

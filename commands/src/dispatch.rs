@@ -80,6 +80,10 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         spec.stats.rejected_calls.fetch_add(1, Relaxed);
         return Reply::Error("NOAUTH Authentication required.".into());
     }
+    if ctx.server.aof.status.is_loading() && !ctx.client.aof_loader && !spec.has_flag("loading") {
+        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        return Reply::Error("LOADING Redis is loading the dataset in memory".into());
+    }
     {
         let mut info = ctx.client.handle.info.lock();
         info.last_cmd.clear();

@@ -11,6 +11,7 @@ pub fn all_commands() -> Vec<CommandSpec> {
     all.extend(crate::string::commands());
     all.extend(crate::keys::commands());
     all.extend(crate::session::commands());
+    all.extend(crate::session::restore::commands());
     all.extend(crate::frame::commands());
     all
 }

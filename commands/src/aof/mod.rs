@@ -22,13 +22,23 @@
 //! command (also on the blocking thread that ran a deferred frame command)
 //! and waits on before it writes the replies.
 
+mod files;
+mod replay;
+pub mod rewrite;
+
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::Instant;
 
 use parking_lot::Mutex;
 use persistence::record;
 use persistence::writer::{AofWriter, FsyncPolicy, Ticket};
+
+pub use files::AofFiles;
+
+use crate::state::Server;
 
 /// The internal record that sets the replay clock: `FRAMEKV.CLOCK <ms>`
 /// (ms since the epoch). Not a command clients can send.
@@ -39,6 +49,64 @@ pub const CLOCK: &str = "FRAMEKV.CLOCK";
 pub struct Aof {
     enabled: AtomicBool,
     state: Mutex<State>,
+    /// The directory and manifest once the AOF is on (or a rewrite ran);
+    /// held by a rewrite for its whole run.
+    pub files: Mutex<Option<AofFiles>>,
+    /// What `INFO persistence` reports.
+    pub status: Status,
+}
+
+/// Loading and rewrite state for `INFO persistence`, `LASTSAVE` and the
+/// `-LOADING` check.
+pub struct Status {
+    /// True while the AOF is being loaded (`loading:1`).
+    pub loading: AtomicBool,
+    /// Unix seconds when loading started (`loading_start_time`).
+    pub loading_start_unix: AtomicI64,
+    /// Bytes of AOF to load, and loaded so far.
+    pub loading_total_bytes: AtomicU64,
+    /// A rewrite is running (`aof_rewrite_in_progress`).
+    pub rewrite_in_progress: AtomicBool,
+    /// When the running rewrite started.
+    pub rewrite_started: Mutex<Option<Instant>>,
+    /// Seconds the last rewrite took (-1 before the first).
+    pub last_rewrite_time_sec: AtomicI64,
+    /// Whether the last rewrite succeeded (`aof_last_bgrewrite_status`).
+    pub last_rewrite_ok: AtomicBool,
+    /// Rewrites completed since start (`aof_rewrites`).
+    pub rewrites: AtomicU64,
+    /// Size of the base file after the last rewrite or at load (`aof_base_size`).
+    pub base_size: AtomicU64,
+    /// AOF size after the last rewrite or at load: automatic rewrites
+    /// measure growth from it.
+    pub rewrite_base_size: AtomicU64,
+    /// Unix seconds of the last successful rewrite, or of the start (`LASTSAVE`).
+    pub last_save_unix: AtomicI64,
+}
+
+impl Default for Status {
+    fn default() -> Status {
+        Status {
+            loading: AtomicBool::new(false),
+            loading_start_unix: AtomicI64::new(0),
+            loading_total_bytes: AtomicU64::new(0),
+            rewrite_in_progress: AtomicBool::new(false),
+            rewrite_started: Mutex::new(None),
+            last_rewrite_time_sec: AtomicI64::new(-1),
+            last_rewrite_ok: AtomicBool::new(true),
+            rewrites: AtomicU64::new(0),
+            base_size: AtomicU64::new(0),
+            rewrite_base_size: AtomicU64::new(0),
+            last_save_unix: AtomicI64::new(crate::keyspace::now_ms() / 1000),
+        }
+    }
+}
+
+impl Status {
+    /// True while the AOF is being loaded.
+    pub fn is_loading(&self) -> bool {
+        self.loading.load(Ordering::Acquire)
+    }
 }
 
 #[derive(Default)]
@@ -87,7 +155,10 @@ impl Aof {
         };
         let mut bytes = Vec::with_capacity(64);
         if state.last_db != Some(db) {
-            record::encode(&[b"SELECT".as_slice(), db.to_string().as_bytes()], &mut bytes);
+            record::encode(
+                &[b"SELECT".as_slice(), db.to_string().as_bytes()],
+                &mut bytes,
+            );
             state.last_db = Some(db);
         }
         if state.last_clock != Some(now_ms) {
@@ -117,8 +188,145 @@ impl Aof {
         std::mem::replace(&mut state.writer, writer)
     }
 
+    /// Reopens the current file with `policy` (`CONFIG SET appendfsync`):
+    /// under the logging lock, the old writer is flushed and fsynced first,
+    /// so records stay in order. On an error the old writer stays.
+    pub fn reopen(&self, policy: FsyncPolicy) {
+        let mut state = self.state.lock();
+        let Some(old) = state.writer.as_ref() else {
+            return;
+        };
+        if old.policy() == policy {
+            return;
+        }
+        let reopened = old
+            .flush_and_sync()
+            .and_then(|()| AofWriter::open(old.path(), policy));
+        match reopened {
+            Ok(writer) => state.writer = Some(Arc::new(writer)),
+            Err(e) => tracing::error!(error = %e, "cannot reopen the AOF with the new appendfsync"),
+        }
+    }
+
     /// The current writer, if the AOF is on.
     pub fn writer(&self) -> Option<Arc<AofWriter>> {
         self.state.lock().writer.clone()
     }
+}
+
+/// `appenddirname` (relative to the working directory, which is `dir`
+/// once the config is read) and `appendfilename` from the live config.
+pub fn dir_and_prefix(server: &Server) -> (PathBuf, String) {
+    let dir = PathBuf::from(server.config.get("appenddirname"));
+    (dir, server.config.get("appendfilename"))
+}
+
+/// `appendfsync` from the live config (`everysec` if unreadable).
+pub fn policy(server: &Server) -> FsyncPolicy {
+    server
+        .config
+        .get("appendfsync")
+        .parse()
+        .unwrap_or(FsyncPolicy::EverySec)
+}
+
+/// Loads the AOF (when `appendonly yes`) and starts logging. Runs on a
+/// plain thread at start while clients get `-LOADING`. Errors: the
+/// loader's (naming file and offset) or an I/O error opening the files;
+/// the caller refuses to start, as Redis does.
+pub fn load_and_start(server: &Arc<Server>) -> Result<(), String> {
+    let status = &server.aof.status;
+    status
+        .loading_start_unix
+        .store(crate::keyspace::now_ms() / 1000, Ordering::Relaxed);
+    status.loading.store(true, Ordering::Release);
+    let result = load_then_open(server);
+    status.loading.store(false, Ordering::Release);
+    result
+}
+
+fn load_then_open(server: &Arc<Server>) -> Result<(), String> {
+    let (dir, prefix) = dir_and_prefix(server);
+    let truncated_ok = server.config.get("aof-load-truncated") == "yes";
+    let started = Instant::now();
+    let (report, failed) =
+        replay::replay(server, &dir, &prefix, truncated_ok).map_err(|e| e.to_string())?;
+    if let Some((file, at, cut)) = &report.truncated {
+        tracing::warn!(
+            "!!! Warning: short read while loading the AOF file {}!!! Cut {cut} bytes of a torn record at offset {at}: the AOF was truncated to its last complete record",
+            file.display()
+        );
+    }
+    tracing::info!(
+        records = report.records,
+        bytes = report.bytes,
+        failed,
+        ms = started.elapsed().as_millis() as u64,
+        "DB loaded from append only file"
+    );
+    let files = AofFiles::open(&dir, &prefix)
+        .map_err(|e| format!("cannot open the AOF in {}: {e}", dir.display()))?;
+    let writer = AofWriter::open(&files.current_incr(), policy(server))
+        .map_err(|e| format!("cannot open {}: {e}", files.current_incr().display()))?;
+    server
+        .aof
+        .status
+        .base_size
+        .store(files.base_size(), Ordering::Relaxed);
+    server
+        .aof
+        .status
+        .rewrite_base_size
+        .store(files.total_size(), Ordering::Relaxed);
+    *server.aof.files.lock() = Some(files);
+    server.aof.switch_to(Some(Arc::new(writer)));
+    Ok(())
+}
+
+/// Applies a `CONFIG SET` of `appendonly` or `appendfsync`: turning the AOF
+/// on starts a rewrite that switches it on (as Redis 7); turning it off
+/// stops logging (the writer flushes and fsyncs on a background thread);
+/// a new `appendfsync` reopens the current file with that policy. Error:
+/// the rewrite's (one already running).
+pub fn config_changed(
+    server: &Arc<Server>,
+    names: &[&str],
+) -> Result<(), crate::error::CommandError> {
+    let wanted = server.config.get_bool("appendonly");
+    if names.contains(&"appendonly") && wanted != server.aof.is_enabled() {
+        if wanted {
+            return rewrite::start_with(server, true);
+        }
+        let old = server.aof.switch_to(None);
+        std::thread::spawn(move || drop(old));
+        return Ok(());
+    }
+    if names.contains(&"appendfsync") && server.aof.is_enabled() {
+        server.aof.reopen(policy(server));
+    }
+    Ok(())
+}
+
+/// Writes and fsyncs everything logged (the shutdown path; blocking).
+pub fn flush(server: &Server) {
+    if let Some(writer) = server.aof.writer()
+        && let Err(e) = writer.flush_and_sync()
+    {
+        tracing::error!(error = %e, "cannot flush the AOF at shutdown");
+    }
+}
+
+/// `aof_current_size`: the base and incremental files' bytes on disk
+/// (during a rewrite, which holds the file list: the base size plus the
+/// current incremental file's). Never waits for a rewrite.
+pub fn current_size(server: &Server) -> u64 {
+    let on_disk = server
+        .aof
+        .files
+        .try_lock()
+        .and_then(|f| f.as_ref().map(|f| f.total_size()));
+    on_disk.unwrap_or_else(|| {
+        server.aof.status.base_size.load(Ordering::Relaxed)
+            + server.aof.writer().map_or(0, |w| w.size())
+    })
 }

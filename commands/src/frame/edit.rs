@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use polars::prelude::DataFrame;
 
 use super::ops::{Op, OpContext, apply_all, parse_ops};
-use super::{Table, defer, find_table, no_such_table, table_arg};
+use super::{Table, defer, find_table, no_such_table, table_arg, target};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::parse::Parse;
@@ -37,17 +37,18 @@ pub fn apply(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let history_max = usize::try_from(ctx.server.config.get_i64("frame-history-max"))
         .unwrap_or(1)
         .max(1);
-    let session = open(ctx, &id)?.session;
-    let slot = find_table(&session, &id, &table)?;
-    let server = ctx.server.clone();
+    let target = target(ctx, &id)?;
+    let slot = find_table(&target.session, &id, &table)?;
+    let argv = args.argv().to_vec();
     Ok(defer(move || {
+        let session = &target.session;
         // Only `sql` can name other tables; other ops must not wait for a
         // table that another client is editing. They are read before this
         // one is locked: taking a second table's lock while holding ours
         // could deadlock with an apply on that table reading ours.
         let reads_others = ops.iter().any(|op| matches!(op, Op::Sql(_)));
         let others = if reads_others {
-            other_frames(&session, &table)
+            other_frames(session, &table)
         } else {
             Vec::new()
         };
@@ -59,29 +60,31 @@ pub fn apply(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             [op] => (op.action().to_string(), op.params_json()),
             ops => ("batch".to_string(), batch_params(ops)),
         };
-        let v = t.push(
-            applied.frame,
-            action,
-            params,
-            applied.change_summary,
-            history_max,
-        );
-        let reply = Reply::map_of(vec![
-            ("version", Reply::Integer(v.number as i64)),
-            ("rows", Reply::Integer(v.rows() as i64)),
-            ("columns", Reply::Integer(v.columns() as i64)),
-            ("change_summary", Reply::text(v.change_summary.clone())),
-            ("rows_before", Reply::Integer(v.rows_before as i64)),
-            ("rows_after", Reply::Integer(v.rows() as i64)),
-            ("columns_before", Reply::Integer(v.columns_before as i64)),
-            ("columns_after", Reply::Integer(v.columns() as i64)),
-            ("elapsed_us", Reply::Integer(elapsed_us as i64)),
-        ]);
-        tracing::debug!(table, version = v.number, elapsed_us, "frame op applied");
-        session.remember(&table, &t);
+        let reply = target.commit_table(&table, &slot, &mut t, &argv, |t| {
+            let v = t.push(
+                applied.frame,
+                action,
+                params,
+                applied.change_summary,
+                history_max,
+                target.now_ms,
+            );
+            tracing::debug!(table, version = v.number, elapsed_us, "frame op applied");
+            Ok(Reply::map_of(vec![
+                ("version", Reply::Integer(v.number as i64)),
+                ("rows", Reply::Integer(v.rows() as i64)),
+                ("columns", Reply::Integer(v.columns() as i64)),
+                ("change_summary", Reply::text(v.change_summary.clone())),
+                ("rows_before", Reply::Integer(v.rows_before as i64)),
+                ("rows_after", Reply::Integer(v.rows() as i64)),
+                ("columns_before", Reply::Integer(v.columns_before as i64)),
+                ("columns_after", Reply::Integer(v.columns() as i64)),
+                ("elapsed_us", Reply::Integer(elapsed_us as i64)),
+            ]))
+        })?;
         drop(t);
-        server.frame_stats.ops_applied.fetch_add(1, Relaxed);
-        server.frame_stats.record_op_latency(elapsed_us);
+        target.server.frame_stats.ops_applied.fetch_add(1, Relaxed);
+        target.server.frame_stats.record_op_latency(elapsed_us);
         Ok(reply)
     }))
 }
@@ -148,27 +151,34 @@ fn move_cursor(ctx: &mut Ctx, args: &mut Parse, forward: bool) -> Result<Reply> 
     let table = table_arg(args)?;
     let steps = steps_arg(args)?;
     args.finish()?;
-    let session = open(ctx, &id)?.session;
-    let slot = find_table(&session, &id, &table)?;
-    let server = ctx.server.clone();
+    let target = target(ctx, &id)?;
+    let slot = find_table(&target.session, &id, &table)?;
+    let argv = args.argv().to_vec();
     // Deferred although cheap: an op may hold the table's lock for seconds.
     Ok(defer(move || {
         let mut t = slot.lock();
+        let reply = target.commit_table(&table, &slot, &mut t, &argv, |t| {
+            if forward {
+                t.redo(steps)?;
+            } else {
+                t.undo(steps)?;
+            }
+            let v = t.current();
+            Ok(Reply::map_of(vec![
+                ("version", Reply::Integer(v.number as i64)),
+                ("undo_available", Reply::Integer(t.undo_available() as i64)),
+                ("redo_available", Reply::Integer(t.redo_available() as i64)),
+                ("rows", Reply::Integer(v.rows() as i64)),
+                ("columns", Reply::Integer(v.columns() as i64)),
+            ]))
+        })?;
+        let stats = &target.server.frame_stats;
         if forward {
-            t.redo(steps)?;
-            server.frame_stats.redos.fetch_add(1, Relaxed);
+            stats.redos.fetch_add(1, Relaxed);
         } else {
-            t.undo(steps)?;
-            server.frame_stats.undos.fetch_add(1, Relaxed);
+            stats.undos.fetch_add(1, Relaxed);
         }
-        let v = t.current();
-        Ok(Reply::map_of(vec![
-            ("version", Reply::Integer(v.number as i64)),
-            ("undo_available", Reply::Integer(t.undo_available() as i64)),
-            ("redo_available", Reply::Integer(t.redo_available() as i64)),
-            ("rows", Reply::Integer(v.rows() as i64)),
-            ("columns", Reply::Integer(v.columns() as i64)),
-        ]))
+        Ok(reply)
     }))
 }
 
@@ -226,15 +236,20 @@ pub fn drop_table(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let id = args.next_bytes()?;
     let table = table_arg(args)?;
     args.finish()?;
-    let session = open(ctx, &id)?.session;
+    let mut db = ctx.db();
+    let session = open_in(&mut db, &id, ctx.now_ms)?.session;
     let removed = session.tables.lock().remove(&table);
     session.forget(&table);
     Ok(match removed {
-        // Freeing a large history is left to the blocking pool.
-        Some(slot) => Reply::deferred(move || {
-            drop(slot);
-            Reply::Integer(1)
-        }),
+        Some(slot) => {
+            db.log(ctx.now_ms, args.argv());
+            drop(db);
+            // Freeing a large history is left to the blocking pool.
+            Reply::deferred(move || {
+                drop(slot);
+                Reply::Integer(1)
+            })
+        }
         None => Reply::Integer(0),
     })
 }
@@ -243,9 +258,10 @@ pub fn drop_table(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 ///
 /// Copies the current version of `src_table` into `dst_table` (both
 /// sessions in the current database; they may be the same), as a new
-/// history at version 0 that shares the source's column buffers. Reply:
-/// `+OK`. Errors: missing session or table; `ERR table '<t>' already exists
-/// (use REPLACE)`.
+/// history at version 0 that shares the source's column buffers. The
+/// source is read as of its last committed change (an op still running on
+/// it is not waited for). Reply: `+OK`. Errors: missing session or table;
+/// `ERR table '<t>' already exists (use REPLACE)`.
 pub fn copy(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let src_id = args.next_bytes()?;
     let src_table = table_arg(args)?;
@@ -257,53 +273,44 @@ pub fn copy(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         Some(_) => return Err(CommandError::syntax()),
     };
     args.finish()?;
-    let (src, dst) = {
-        let mut db = ctx.db();
-        let src = open_in(&mut db, &src_id, ctx.now_ms)?.session;
-        let dst = open_in(&mut db, &dst_id, ctx.now_ms)?.session;
-        (src, dst)
-    };
-    let slot = src
-        .table(&src_table)
+    let now_ms = ctx.now_ms;
+    // Everything here is a cheap clone: done under the database lock, so
+    // the copy and its AOF record match the source's committed state.
+    let mut db = ctx.db();
+    let src = open_in(&mut db, &src_id, now_ms)?.session;
+    let dst = open_in(&mut db, &dst_id, now_ms)?.session;
+    let source = src
+        .published_tables()
+        .into_iter()
+        .find(|(name, _)| *name == src_table)
+        .map(|(_, t)| t)
         .ok_or_else(|| no_such_table(&src_id, &src_table))?;
-    if !replace && dst.table(&dst_table).is_some() {
+    let (frame, version) = (source.frame().clone(), source.current().number);
+    let params = serde_json::json!({"session": String::from_utf8_lossy(&src_id), "table": src_table, "version": version}).to_string();
+    let summary = format!(
+        "Copied version {version} of {src_table} ({} rows, {} columns)",
+        frame.height(),
+        frame.width()
+    );
+    let table = Table::new(frame, "copy", params, summary, now_ms);
+    let mut tables = dst.tables.lock();
+    if !replace && tables.contains_key(&dst_table) {
         return Err(CommandError::err(format!(
             "table '{dst_table}' already exists (use REPLACE)"
         )));
     }
-    Ok(defer(move || {
-        let (frame, version) = {
-            let t = slot.lock();
-            (t.frame().clone(), t.current().number)
-        };
-        let params = serde_json::json!({"session": String::from_utf8_lossy(&src_id), "table": src_table, "version": version}).to_string();
-        let summary = format!(
-            "Copied version {version} of {src_table} ({} rows, {} columns)",
-            frame.height(),
-            frame.width()
-        );
-        let table = Table::new(frame, "copy", params, summary);
-        let existing = match dst.tables.lock().get(&dst_table) {
-            Some(_) if !replace => {
-                return Err(CommandError::err(format!(
-                    "table '{dst_table}' already exists (use REPLACE)"
-                )));
-            }
-            slot => slot.cloned(),
-        };
-        match existing {
-            Some(slot) => {
-                let mut t = slot.lock();
-                *t = table;
-                dst.remember(&dst_table, &t);
-            }
-            None => {
-                dst.remember(&dst_table, &table);
-                dst.tables
-                    .lock()
-                    .insert(dst_table, Arc::new(Mutex::new(table)));
-            }
-        }
-        Ok(Reply::ok())
-    }))
+    dst.remember(&dst_table, &table);
+    // A replaced table gets a new slot: an op still running on the old one
+    // finds it gone at commit and changes nothing.
+    let old = tables.insert(dst_table, Arc::new(Mutex::new(table)));
+    drop(tables);
+    db.log(now_ms, args.argv());
+    drop(db);
+    Ok(match old {
+        Some(slot) => Reply::deferred(move || {
+            drop(slot);
+            Reply::ok()
+        }),
+        None => Reply::ok(),
+    })
 }

@@ -62,21 +62,31 @@ pub struct Table {
     next_number: u64,
 }
 
-/// The current RFC 3339 time in UTC with millisecond precision.
-pub fn timestamp_now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// `ms` (since the Unix epoch) as RFC 3339 in UTC with millisecond
+/// precision. A version's time is its command's time (`Ctx::now_ms`), so
+/// replaying the AOF, which pins each command's clock, reproduces it.
+pub fn timestamp_at(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl Table {
     /// A new history whose only version (number 0) is `frame`, made by
-    /// `action` (`load`, `copy`) with `params` (JSON text).
-    pub fn new(frame: DataFrame, action: &str, params: String, change_summary: String) -> Table {
+    /// `action` (`load`, `copy`) with `params` (JSON text) at `now_ms`.
+    pub fn new(
+        frame: DataFrame,
+        action: &str,
+        params: String,
+        change_summary: String,
+        now_ms: i64,
+    ) -> Table {
         let first = Version {
             number: 0,
             frame,
             action: action.to_string(),
             params,
-            timestamp: timestamp_now(),
+            timestamp: timestamp_at(now_ms),
             change_summary,
             rows_before: 0,
             columns_before: 0,
@@ -131,7 +141,7 @@ impl Table {
 
     /// Adds `frame` after the cursor as the new current version, dropping
     /// the redo versions and then the oldest ones beyond `history_max`
-    /// (at least 1). Returns the new version.
+    /// (at least 1). `now_ms` is the version's time. Returns the new version.
     pub fn push(
         &mut self,
         frame: DataFrame,
@@ -139,6 +149,7 @@ impl Table {
         params: String,
         change_summary: String,
         history_max: usize,
+        now_ms: i64,
     ) -> &Version {
         let before = self.current();
         let version = Version {
@@ -148,7 +159,7 @@ impl Table {
             frame,
             action,
             params,
-            timestamp: timestamp_now(),
+            timestamp: timestamp_at(now_ms),
             change_summary,
         };
         self.next_number += 1;
@@ -159,6 +170,27 @@ impl Table {
         }
         self.cursor = self.versions.len() - 1;
         self.current()
+    }
+
+    /// The number the next pushed version gets.
+    pub fn next_number(&self) -> u64 {
+        self.next_number
+    }
+
+    /// A table rebuilt from its parts (the AOF rewrite's snapshot).
+    /// Errors: no versions, a cursor outside them, or version numbers not
+    /// increasing and below `next_number`.
+    pub fn from_parts(versions: Vec<Version>, cursor: usize, next_number: u64) -> Result<Table> {
+        let increasing = versions.windows(2).all(|w| w[0].number < w[1].number);
+        let below = versions.last().is_some_and(|v| v.number < next_number);
+        if cursor >= versions.len() || !increasing || !below {
+            return Err(CommandError::err("invalid table snapshot"));
+        }
+        Ok(Table {
+            versions: versions.into(),
+            cursor,
+            next_number,
+        })
     }
 
     /// Moves the cursor `steps` versions back. Errors: `ERR nothing to undo`
@@ -216,12 +248,12 @@ mod tests {
     }
 
     fn apply(t: &mut Table, n: i64, max: usize) {
-        t.push(frame(n), "op".into(), "{}".into(), String::new(), max);
+        t.push(frame(n), "op".into(), "{}".into(), String::new(), max, 0);
     }
 
     #[test]
     fn undo_then_apply_drops_redo_and_never_reuses_numbers() {
-        let mut t = Table::new(frame(0), "load", "{}".into(), String::new());
+        let mut t = Table::new(frame(0), "load", "{}".into(), String::new(), 0);
         apply(&mut t, 1, 50);
         apply(&mut t, 2, 50);
         t.undo(2).unwrap();
@@ -236,7 +268,7 @@ mod tests {
 
     #[test]
     fn history_max_drops_the_oldest_versions() {
-        let mut t = Table::new(frame(0), "load", "{}".into(), String::new());
+        let mut t = Table::new(frame(0), "load", "{}".into(), String::new(), 0);
         for n in 1..=5 {
             apply(&mut t, n, 3);
         }
@@ -251,13 +283,14 @@ mod tests {
 
     #[test]
     fn push_records_the_shape_before() {
-        let mut t = Table::new(frame(0), "load", "{}".into(), String::new());
+        let mut t = Table::new(frame(0), "load", "{}".into(), String::new(), 0);
         let v = t.push(
             df!("a" => [1i64, 2], "b" => [3i64, 4]).unwrap(),
             "x".into(),
             "{}".into(),
             String::new(),
             5,
+            0,
         );
         assert_eq!(
             (v.rows_before, v.columns_before, v.rows(), v.columns()),

@@ -10,12 +10,11 @@ use parking_lot::Mutex;
 use polars::prelude::*;
 use serde::Deserialize;
 
-use super::{Table, defer, engine_error, memory, table_arg, xlsx};
+use super::{Table, Target, defer, engine_error, memory, table_arg, target, xlsx};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::parse::Parse;
 use crate::reply::Reply;
-use crate::session::{Session, open};
 
 /// Input formats of `FRAME.LOAD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,11 +188,14 @@ pub fn load(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             "FILE loads are disabled (set import-dir)",
         ));
     }
-    let session = open(ctx, &id)?.session;
-    if !replace && table != "*" && session.table(&table).is_some() {
+    let target = target(ctx, &id)?;
+    if !replace && table != "*" && target.session.table(&table).is_some() {
         return Err(exists(&table));
     }
     let params = load_params(format, options_json.as_deref(), &source);
+    // A DATA load replays from its own arguments; a FILE load is logged as
+    // the tables it made (the file may change or vanish before a replay).
+    let argv = matches!(source, Source::Data(_)).then(|| args.argv().to_vec());
     Ok(defer(move || {
         let bytes = match source {
             Source::Data(bytes) => bytes,
@@ -208,7 +210,7 @@ pub fn load(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         } else {
             vec![(table.clone(), read_frame(bytes, format, options)?)]
         };
-        let maps = install(&session, frames, &params, format, replace)?;
+        let maps = install(&target, frames, &params, format, replace, argv)?;
         Ok(if table == "*" {
             Reply::Array(maps)
         } else {
@@ -234,55 +236,62 @@ fn load_params(format: Format, options: Option<&[u8]>, source: &Source) -> Strin
     serde_json::Value::Object(params).to_string()
 }
 
-/// Stores the loaded frames as new tables (version 0), all or none: every
-/// name is checked against `REPLACE` before any is stored. A replaced
-/// table's history restarts; an op running on it finishes first (the
-/// table's lock orders them). Returns the reply map of each table.
+/// Stores the loaded frames as new tables (version 0), all or none, in one
+/// commit: every name is checked against `REPLACE` before any is stored. A
+/// replaced table gets a new slot and history; an op still running on the
+/// old one finds it gone at its commit and changes nothing. Logs `argv`
+/// (a DATA load), or else each table as `FRAME.RESTORE`. Returns the reply
+/// map of each table.
 fn install(
-    session: &Session,
+    target: &Target,
     frames: Vec<(String, DataFrame)>,
     params: &str,
     format: Format,
     replace: bool,
+    argv: Option<Vec<Bytes>>,
 ) -> Result<Vec<Reply>> {
-    let mut plan = Vec::with_capacity(frames.len());
-    {
-        let tables = session.tables.lock();
-        for (name, frame) in frames {
-            match tables.get(&name) {
-                Some(_) if !replace => return Err(exists(&name)),
-                slot => plan.push((name, frame, slot.cloned())),
-            }
+    let tables: Vec<(String, Table)> = frames
+        .into_iter()
+        .map(|(name, frame)| {
+            let summary = format!(
+                "Loaded {} rows and {} columns ({})",
+                frame.height(),
+                frame.width(),
+                format.name()
+            );
+            let table = Table::new(frame, "load", params.to_string(), summary, target.now_ms);
+            (name, table)
+        })
+        .collect();
+    // Encoding a FILE load's tables is heavy: done before the commit.
+    let restores = match &argv {
+        Some(_) => Vec::new(),
+        None => tables
+            .iter()
+            .map(|(name, table)| super::snapshot::restore_argv(&target.id, name, table))
+            .collect::<Result<Vec<_>>>()?,
+    };
+    let session = &target.session;
+    let mut old_slots = Vec::new();
+    let replies = target.commit(|db| {
+        let mut map = session.tables.lock();
+        if !replace && let Some((name, _)) = tables.iter().find(|(n, _)| map.contains_key(n)) {
+            return Err(exists(name));
         }
-    }
-    let mut replies = Vec::with_capacity(plan.len());
-    for (name, frame, slot) in plan {
-        let summary = format!(
-            "Loaded {} rows and {} columns ({})",
-            frame.height(),
-            frame.width(),
-            format.name()
-        );
-        replies.push(reply_map(&name, &frame));
-        let table = Table::new(frame, "load", params.to_string(), summary);
-        match slot {
-            Some(slot) => {
-                let mut t = slot.lock();
-                *t = table;
-                session.remember(&name, &t);
-                drop(t);
-                // A concurrent FRAME.DROP may have removed the slot meanwhile.
-                session.tables.lock().entry(name).or_insert(slot);
-            }
-            None => {
-                session.remember(&name, &table);
-                session
-                    .tables
-                    .lock()
-                    .insert(name, Arc::new(Mutex::new(table)));
-            }
+        let mut replies = Vec::with_capacity(tables.len());
+        for (name, table) in tables {
+            replies.push(reply_map(&name, table.frame()));
+            session.remember(&name, &table);
+            old_slots.extend(map.insert(name, Arc::new(Mutex::new(table))));
         }
-    }
+        drop(map);
+        match &argv {
+            Some(argv) => db.log(target.now_ms, argv),
+            None => restores.iter().for_each(|r| db.log(target.now_ms, r)),
+        }
+        Ok(replies)
+    })?;
+    drop(old_slots);
     Ok(replies)
 }
 

@@ -15,6 +15,7 @@
 //! [`summary`] (column statistics), [`output`] (encoders and export paths),
 //! [`dtype`] and [`memory`]; [`ops`] is the op engine.
 
+mod commit;
 pub mod dtype;
 mod edit;
 pub mod history;
@@ -23,6 +24,7 @@ pub mod memory;
 pub mod ops;
 mod output;
 mod read;
+mod snapshot;
 mod summary;
 mod xlsx;
 
@@ -32,8 +34,11 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use polars::prelude::DataFrame;
 
+pub use commit::Target;
 pub use history::{Table, Version};
+pub use snapshot::{decode_table, encode_table, restore_argv};
 
+use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::parse::Parse;
 use crate::reply::Reply;
@@ -115,6 +120,16 @@ pub fn commands() -> Vec<CommandSpec> {
             .categories(W)
             .keys(1, 1, 1)
             .doc("frame", "0.1.0", "Removes a table and its history from a session.", "id table"),
+        CommandSpec::new("frame.restore", 4, snapshot::restore)
+            .flags(&["write", "denyoom"])
+            .categories(W)
+            .keys(1, 1, 1)
+            .doc(
+                "frame",
+                "0.1.0",
+                "Stores a table with its whole history from a snapshot blob (written by the AOF rewrite).",
+                "id table blob",
+            ),
         CommandSpec::new("frame.copy", -5, edit::copy)
             .flags(&["write", "denyoom"])
             .categories(W)
@@ -141,6 +156,19 @@ pub fn no_such_table(id: &[u8], table: &str) -> CommandError {
 /// The table `name` of `session` (key `id`). Error: [`no_such_table`].
 pub fn find_table(session: &Session, id: &[u8], name: &str) -> Result<Arc<Mutex<Table>>> {
     session.table(name).ok_or_else(|| no_such_table(id, name))
+}
+
+/// Finds session `id` for a frame command (see [`crate::session::open`])
+/// and records where and when, for the commit.
+fn target(ctx: &Ctx, id: &bytes::Bytes) -> Result<Target> {
+    let session = crate::session::open(ctx, id)?.session;
+    Ok(Target {
+        server: ctx.server.clone(),
+        db: ctx.client.db,
+        id: id.clone(),
+        session,
+        now_ms: ctx.now_ms,
+    })
 }
 
 /// Reads a table name argument. Error: `ERR syntax error` when it is not

@@ -132,6 +132,8 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             .map_err(CommandError::err)?;
     }
     ctx.server.slowlog.configure(&ctx.server.config);
+    let names: Vec<&str> = chosen.iter().map(|d| d.name).collect();
+    crate::aof::config_changed(ctx.server, &names)?;
     tracing::info!(params = ?chosen.iter().map(|d| d.name).collect::<Vec<_>>(), "CONFIG SET");
     Ok(Reply::ok())
 }

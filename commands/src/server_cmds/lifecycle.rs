@@ -54,32 +54,76 @@ pub fn shutdown(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 
 /// `LASTSAVE` — Unix time in seconds of the last successful save.
 ///
-/// Reply: integer. framekv persists continuously with the AOF and has no
-/// snapshot saves, so this is the server's start time, which is also what
-/// Redis reports before its first save.
+/// Reply: integer: the end of the last successful AOF rewrite (what
+/// `BGSAVE` and `SAVE` start), or the server's start before the first,
+/// which is also what Redis reports before its first save.
 pub fn lastsave(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     args.finish()?;
-    Ok(Reply::Integer(super::start_unix_ms(ctx.server) / 1000))
+    let status = &ctx.server.aof.status;
+    Ok(Reply::Integer(
+        status
+            .last_save_unix
+            .load(std::sync::atomic::Ordering::Relaxed),
+    ))
 }
 
-/// `SAVE` — refused: framekv has no RDB snapshots.
+/// `BGREWRITEAOF` — rewrites the AOF in the background (see
+/// [`crate::aof::rewrite`]): a new base file with the current data set,
+/// frames and their history included.
 ///
-/// Error: `ERR framekv persists with the AOF; use BGREWRITEAOF`.
-pub fn save(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+/// Reply: `+Background append only file rewriting started` (Redis 7's
+/// status). Error: `ERR Background append only file rewriting already in
+/// progress`.
+pub fn bgrewriteaof(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     args.finish()?;
-    Err(no_snapshots())
+    crate::aof::rewrite::start(ctx.server)?;
+    Ok(Reply::Status(
+        "Background append only file rewriting started".into(),
+    ))
 }
 
-/// `BGSAVE [SCHEDULE]` — refused like [`save`].
+/// `SAVE` — writes the data set to disk and returns when it is there:
+/// framekv's save is an AOF rewrite, and `SAVE` waits for it (on the
+/// blocking pool; other clients are served meanwhile).
 ///
-/// Errors: `ERR syntax error` for an argument other than `SCHEDULE`, else
-/// `ERR framekv persists with the AOF; use BGREWRITEAOF`.
-pub fn bgsave(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+/// Reply: `+OK`. Errors: `ERR Background save already in progress` while a
+/// rewrite runs (Redis's text for `SAVE` during a `BGSAVE`); `ERR` with the
+/// rewrite's I/O error.
+pub fn save(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    args.finish()?;
+    if crate::aof::rewrite::start(ctx.server).is_err() {
+        return Err(CommandError::err("Background save already in progress"));
+    }
+    let server = ctx.server.clone();
+    Ok(Reply::deferred(move || {
+        let status = &server.aof.status;
+        while status
+            .rewrite_in_progress
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        if status
+            .last_rewrite_ok
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            Reply::ok()
+        } else {
+            Reply::Error("ERR the AOF rewrite failed: see the server log".into())
+        }
+    }))
+}
+
+/// `BGSAVE [SCHEDULE]` — starts an AOF rewrite (framekv's snapshot).
+///
+/// Reply: `+Background saving started`, as Redis; with `SCHEDULE` while a
+/// rewrite runs, `+Background saving scheduled` is not offered: the reply
+/// is the error below. Errors: `ERR syntax error` for an argument other
+/// than `SCHEDULE`; `ERR Background append only file rewriting already in
+/// progress`.
+pub fn bgsave(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     args.eat_keyword("schedule");
     args.finish()?;
-    Err(no_snapshots())
-}
-
-fn no_snapshots() -> CommandError {
-    CommandError::err("framekv persists with the AOF; use BGREWRITEAOF")
+    crate::aof::rewrite::start(ctx.server)?;
+    Ok(Reply::Status("Background saving started".into()))
 }

@@ -120,6 +120,15 @@ pub fn commands() -> Vec<CommandSpec> {
                 "Asynchronously save the dataset to disk",
                 "[SCHEDULE]",
             ),
+        CommandSpec::new("bgrewriteaof", 1, lifecycle::bgrewriteaof)
+            .flags(&["admin", "noscript", "no_async_loading"])
+            .categories(&["admin", "slow", "dangerous"])
+            .doc(
+                "server",
+                "1.0.0",
+                "Asynchronously rewrite the append-only file to disk",
+                "",
+            ),
     ]
 }
 

@@ -10,6 +10,7 @@
 mod access;
 mod commands;
 mod info;
+pub mod restore;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -44,10 +45,19 @@ pub struct Session {
     /// Tables by name. Each table has its own lock so that work on one
     /// table does not wait for another.
     pub tables: Mutex<BTreeMap<String, Arc<Mutex<Table>>>>,
-    /// Each table's version count and bytes as of its last change, for
-    /// readers that must not wait while an op holds the table's lock
-    /// (`MEMORY USAGE`, `INFO sessions` run under the database lock).
-    footprints: Mutex<HashMap<String, Footprint>>,
+    /// Each table as of its last committed change, with its version count
+    /// and bytes: for readers that must not wait while an op holds the
+    /// table's lock (`MEMORY USAGE`, `INFO sessions`, `COPY`, the AOF
+    /// rewrite's snapshot, all under the database lock). Changed only under
+    /// the database lock, together with the AOF record of the change, so it
+    /// always matches what the AOF says.
+    published: Mutex<HashMap<String, Published>>,
+}
+
+/// A table's committed state (a cheap clone: versions share buffers).
+struct Published {
+    footprint: Footprint,
+    table: Table,
 }
 
 /// How much a table (or a whole session) holds.
@@ -78,7 +88,7 @@ impl Session {
             sliding: AtomicBool::new(sliding),
             meta: Mutex::new(meta),
             tables: Mutex::new(BTreeMap::new()),
-            footprints: Mutex::new(HashMap::new()),
+            published: Mutex::new(HashMap::new()),
         }
     }
 
@@ -102,10 +112,10 @@ impl Session {
                     memory_bytes: table.versions().map(|v| seen.add_frame(&v.frame)).sum(),
                 },
                 None => self
-                    .footprints
+                    .published
                     .lock()
                     .get(name)
-                    .copied()
+                    .map(|p| p.footprint)
                     .unwrap_or_default(),
             };
             total.versions += part.versions;
@@ -114,19 +124,38 @@ impl Session {
         total
     }
 
-    /// Records `table`'s footprint after a change; the caller holds its lock.
+    /// Publishes `table`'s state after a committed change (see
+    /// `published`); the caller holds the table's lock and, for a session
+    /// in the keyspace, the database lock.
     pub fn remember(&self, name: &str, table: &Table) {
         let mut seen = SeenBuffers::default();
         let footprint = Footprint {
             versions: table.len(),
             memory_bytes: table.versions().map(|v| seen.add_frame(&v.frame)).sum(),
         };
-        self.footprints.lock().insert(name.to_string(), footprint);
+        let published = Published {
+            footprint,
+            table: table.clone(),
+        };
+        self.published.lock().insert(name.to_string(), published);
     }
 
-    /// Forgets a dropped table's footprint.
+    /// Forgets a dropped table's published state.
     pub fn forget(&self, name: &str) {
-        self.footprints.lock().remove(name);
+        self.published.lock().remove(name);
+    }
+
+    /// Every table as of its last committed change, by name. Never waits
+    /// for an op.
+    pub fn published_tables(&self) -> Vec<(String, Table)> {
+        let mut tables: Vec<(String, Table)> = self
+            .published
+            .lock()
+            .iter()
+            .map(|(name, p)| (name.clone(), p.table.clone()))
+            .collect();
+        tables.sort_by(|a, b| a.0.cmp(&b.0));
+        tables
     }
 
     /// The table named `name`, if any.
@@ -145,9 +174,10 @@ impl Session {
     }
 
     /// An independent copy (for `COPY`): same id, owner, metadata and
-    /// tables with their whole history; the copies share immutable column
-    /// buffers with the original, and later edits of either do not affect
-    /// the other. Waits for ops running on the session's tables.
+    /// tables with their whole history as of their last committed change
+    /// (what the AOF holds; an op still running is not included); the
+    /// copies share immutable column buffers with the original, and later
+    /// edits of either do not affect the other. Never waits for an op.
     pub fn deep_copy(&self) -> Session {
         self.deep_copy_as(self.id.clone())
     }
@@ -166,10 +196,8 @@ impl Session {
             self.last_access_ms.load(Ordering::Relaxed),
             Ordering::Relaxed,
         );
-        let tables = self.tables.lock().clone();
         let mut copied = BTreeMap::new();
-        for (name, table) in tables {
-            let table = table.lock().clone();
+        for (name, table) in self.published_tables() {
             copy.remember(&name, &table);
             copied.insert(name, Arc::new(Mutex::new(table)));
         }
@@ -196,19 +224,21 @@ mod tests {
         );
         let frame = df!("a" => (0..1000i64).collect::<Vec<_>>()).unwrap();
         let bytes = frame.estimated_size();
-        let table = Table::new(frame.clone(), "load", "{}".into(), String::new());
-        s.tables
-            .lock()
-            .insert("t".into(), Arc::new(Mutex::new(table)));
+        // Tables enter a session as a commit does: stored and published.
+        let add = |name: &str, table: Table| {
+            s.remember(name, &table);
+            s.tables
+                .lock()
+                .insert(name.into(), Arc::new(Mutex::new(table)));
+        };
+        add(
+            "t",
+            Table::new(frame.clone(), "load", "{}".into(), String::new(), 0),
+        );
         // A second table over the same buffers costs nothing more.
-        s.tables.lock().insert(
-            "u".into(),
-            Arc::new(Mutex::new(Table::new(
-                frame,
-                "copy",
-                "{}".into(),
-                String::new(),
-            ))),
+        add(
+            "u",
+            Table::new(frame, "copy", "{}".into(), String::new(), 0),
         );
         assert_eq!(s.memory_bytes(), bytes);
         let copy = s.deep_copy_as("c".into());
