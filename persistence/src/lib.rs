@@ -85,7 +85,8 @@
 //! one blob for the AOF base, and [`snapshot::decode_frames`] turns it back.
 //! A column that shares its buffers with a column of the previous version
 //! (an op left it alone, or renamed it) is stored as a reference; only the
-//! columns new in a version are written, as one Arrow IPC file per version.
+//! columns new in a version are written, as one LZ4-compressed Arrow IPC
+//! file per version.
 //! Decoded versions share buffers again, so a history of column-local edits
 //! costs about one frame on disk and after a restart. Layout: `FKVS`, a u32
 //! format version, a CRC-checked table of contents, then the IPC files, each
@@ -93,18 +94,13 @@
 //! byte by byte. Decoding checks every length, index and checksum and never
 //! panics.
 //!
-//! # Still to come (the persistence issue)
+//! # Who uses it
 //!
-//! * wiring the writer in: [`writer::AofWriter`] (written, unit-tested,
-//!   not yet used by the server) appends encoded records on its own thread
-//!   under `appendfsync always | everysec | no` ([`writer::FsyncPolicy`]),
-//!   with group commit (one write and one fdatasync cover every record
-//!   buffered meanwhile) and tickets to wait on, blocking or async; what is
-//!   left is calling it after each write command and before the reply;
-//! * rewrite (`BGREWRITEAOF`, `auto-aof-rewrite-*`): a new base with the
-//!   current data set (frames as Arrow IPC or Parquet blobs) and history, a
-//!   new incremental file, and the manifest switch;
-//! * `INFO persistence` fields.
+//! The server (`commands::aof`) logs each write through a
+//! [`writer::AofWriter`], replays the manifest's files with
+//! [`loader::load_dir`] at start, and rewrites the AOF in the background
+//! into a new base file (sessions' tables encoded with [`snapshot`]) plus a
+//! new incremental file, switching the manifest atomically.
 
 #![warn(missing_docs)]
 

@@ -7,7 +7,7 @@
 //! storage is the very same as a column of the *previous* version (at any
 //! position, under any name, since a rename shares buffers) is stored as a
 //! reference, and only the columns new in a version are written, as one Arrow
-//! IPC file (Polars `IpcWriter`) per version. Decoding turns a reference back
+//! IPC file (Polars `IpcWriter`, LZ4-compressed buffers) per version. Decoding turns a reference back
 //! into a clone of the previous decoded version's column (renamed where the
 //! name differs), so decoded versions share buffers again.
 //!
@@ -36,7 +36,7 @@
 //! ...               one blob per frame, in frame order:
 //!           8 (u64)   blob_len
 //!           4 (u32)   blob_crc: CRC-32 of the blob bytes
-//!           blob_len  Arrow IPC file of the frame's new columns, in the order
+//!           blob_len  Arrow IPC file (LZ4 buffers) of the frame's new columns, in the order
 //!                     they appear in the frame; empty (blob_len 0) when the
 //!                     frame has no new column
 //! ```
@@ -67,7 +67,9 @@ use std::fmt;
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use polars::prelude::{Column, DataFrame, IpcReader, IpcWriter, SerReader, SerWriter};
+use polars::prelude::{
+    Column, DataFrame, IpcCompression, IpcReader, IpcWriter, SerReader, SerWriter,
+};
 
 mod identity;
 #[cfg(test)]
@@ -248,7 +250,10 @@ fn write_ipc(
     let ipc_err = |e| SnapshotError::new(format!("frame {frame_index}: writing IPC: {e}"));
     let mut df = DataFrame::new(height, columns).map_err(ipc_err)?;
     let mut out = Vec::new();
-    IpcWriter::new(&mut out).finish(&mut df).map_err(ipc_err)?;
+    IpcWriter::new(&mut out)
+        .with_compression(Some(IpcCompression::LZ4))
+        .finish(&mut df)
+        .map_err(ipc_err)?;
     Ok(out)
 }
 

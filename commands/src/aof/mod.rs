@@ -264,6 +264,10 @@ fn load_then_open(server: &Arc<Server>) -> Result<(), String> {
         ms = started.elapsed().as_millis() as u64,
         "DB loaded from append only file"
     );
+    // As Redis runs loaded commands without `call()`: replay does not count
+    // in `INFO stats` / `commandstats`.
+    crate::server_cmds::config_cmd::reset_stats(server);
+    drop_expired(server);
     let files = AofFiles::open(&dir, &prefix)
         .map_err(|e| format!("cannot open the AOF in {}: {e}", dir.display()))?;
     let writer = AofWriter::open(&files.current_incr(), policy(server))
@@ -305,6 +309,30 @@ pub fn config_changed(
         server.aof.reopen(policy(server));
     }
     Ok(())
+}
+
+/// Removes the keys whose deadline passed while the server was down, so
+/// none of them is seen after loading (not even by `DBSIZE`), and frees
+/// their values (sessions' tables included) off the locks.
+fn drop_expired(server: &Server) {
+    let now = crate::keyspace::now_ms();
+    let mut removed = 0;
+    for index in 0..server.keyspace.len() {
+        loop {
+            let (freed, more) = server.keyspace.db(index).active_expire(now, 1000);
+            removed += freed.len();
+            crate::keyspace::free_values(freed, false);
+            if !more {
+                break;
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::info!(
+            keys = removed,
+            "keys that expired while the server was down removed"
+        );
+    }
 }
 
 /// Writes and fsyncs everything logged (the shutdown path; blocking).

@@ -4,7 +4,7 @@
 //! Arity, flags, ACL categories and docs are Redis 7.0's, read from
 //! `COMMAND INFO` / `COMMAND DOCS` of a Redis 7.0.15 server.
 
-mod config_cmd;
+pub(crate) mod config_cmd;
 mod config_rewrite;
 mod db;
 mod info;
