@@ -364,8 +364,9 @@ fn a_long_op_does_not_delay_other_clients() {
         }
         (worst, during)
     });
-    // A COPY of the session issued while the op runs must wait for the
-    // table, not hold the database lock that GET needs.
+    // A COPY of the session issued while the op runs copies the tables as
+    // of their last commit: it neither waits for the op nor holds the
+    // database lock that GET needs.
     let mut copier_con = server.conn();
     let copier = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
@@ -380,7 +381,7 @@ fn a_long_op_does_not_delay_other_clients() {
     let (worst, during) = pinger.join().unwrap();
     assert_eq!(int(&field(&reply, "rows")), 51_920 * 24);
     let copied = ok(&mut con, &["FRAME.SUMMARY", "s2", "t"]);
-    assert_eq!(int(&field(&copied, "rows")), 51_920 * 24);
+    assert_eq!(int(&field(&copied, "rows")), 51_920);
     assert!(during >= 1, "pings ran while the op ran");
     assert!(
         worst < Duration::from_millis(500),

@@ -29,14 +29,31 @@ impl SeenBuffers {
         if counted_before {
             0
         } else {
-            column.as_materialized_series().estimated_size()
+            column_bytes(column)
         }
     }
 }
 
 /// Bytes of a single frame (what `FRAME.LOAD` and `FRAME.SUMMARY` report).
 pub fn frame_bytes(frame: &DataFrame) -> usize {
-    frame.estimated_size()
+    frame.columns().iter().map(column_bytes).sum()
+}
+
+/// Polars' `estimated_size` of a column (values, offsets, validity), less
+/// validity bitmaps of chunks without nulls: whether such a bitmap exists
+/// is an accident of how the column was made (a fill keeps one, an AOF
+/// snapshot drops it), and a table must report the same size before and
+/// after a restart.
+fn column_bytes(column: &Column) -> usize {
+    let series = column.as_materialized_series();
+    let all_valid_bitmaps: usize = series
+        .chunks()
+        .iter()
+        .filter(|chunk| chunk.null_count() == 0)
+        .filter_map(|chunk| chunk.validity())
+        .map(|bitmap| bitmap.as_slice().0.len())
+        .sum();
+    series.estimated_size().saturating_sub(all_valid_bitmaps)
 }
 
 /// The identity of a column's storage: one (values address, length) pair a

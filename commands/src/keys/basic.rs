@@ -9,7 +9,9 @@ use crate::reply::Reply;
 
 /// Removes every live key named in `args` from the client's database and
 /// returns the removed values; the lock is released before returning, so the
-/// caller frees them off the lock.
+/// caller frees them off the lock. When it removed any, the command is
+/// logged as it was sent (replay removes the same keys: the ones that were
+/// missing or expired then are missing or expired again).
 fn remove_keys(ctx: &mut Ctx, args: &mut Parse) -> Vec<Value> {
     let keys = args.rest();
     let mut db = ctx.db();
@@ -21,6 +23,9 @@ fn remove_keys(ctx: &mut Ctx, args: &mut Parse) -> Vec<Value> {
         {
             removed.push(entry.value);
         }
+    }
+    if !removed.is_empty() {
+        db.log(ctx.now_ms, args.argv());
     }
     removed
 }

@@ -1,7 +1,9 @@
 //! Expiry: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (with `NX|XX|GT|LT`), TTL,
 //! PTTL, EXPIRETIME, PEXPIRETIME, PERSIST. Deadlines are absolute ms since
 //! the epoch and every decision uses the command's `ctx.now_ms`. Matches
-//! Redis 7.0's `expire.c`.
+//! Redis 7.0's `expire.c`, and logs to the AOF as it propagates: a TTL set
+//! as `PEXPIREAT key <ms>`, a key removed because its time had passed as
+//! `DEL key`, a TTL removed as `PERSIST key`.
 
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
@@ -114,11 +116,15 @@ fn expire_generic(ctx: &mut Ctx, args: &mut Parse, seconds: bool, absolute: bool
     }
     if deadline <= ctx.now_ms {
         let removed = db.remove(&key);
+        db.log(ctx.now_ms, &[&b"DEL"[..], &key]);
         drop(db);
         // Freed off the lock: it may be a large session.
         drop(removed);
     } else {
         db.set_expire(&key, Some(deadline), ctx.now_ms);
+        // The condition held here, so it would hold on replay too: left out.
+        let at = deadline.to_string();
+        db.log(ctx.now_ms, &[&b"PEXPIREAT"[..], &key, at.as_bytes()]);
     }
     Ok(Reply::Integer(1))
 }
@@ -194,6 +200,7 @@ pub fn persist(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         .is_some_and(|e| e.expire_at.is_some());
     if had_ttl {
         db.set_expire(&key, None, ctx.now_ms);
+        db.log(ctx.now_ms, args.argv());
     }
     Ok(Reply::Integer(had_ttl as i64))
 }

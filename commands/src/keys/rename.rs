@@ -1,5 +1,10 @@
 //! Moving values between names and databases: RENAME, RENAMENX, COPY, MOVE.
 //! The TTL travels with the value. Matches Redis 7.0's `db.c`.
+//!
+//! Each is deterministic and logs to the AOF as it was sent, when it did
+//! something. `COPY ... DB` and `MOVE` read the source in the client's
+//! database, so they log through that database (its `SELECT`), holding both
+//! databases' locks.
 
 use std::sync::Arc;
 
@@ -8,10 +13,9 @@ use bytes::Bytes;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::{parse_db_index, peek_with};
-use crate::keyspace::{Db, Value, free_values, now_ms};
+use crate::keyspace::{Db, Keyspace, Value, free_values};
 use crate::parse::Parse;
 use crate::reply::Reply;
-use crate::session::Session;
 
 /// `RENAME key newkey` — moves the value (and its TTL) to `newkey`,
 /// replacing whatever was there.
@@ -50,6 +54,7 @@ fn rename_generic(ctx: &mut Ctx, args: &mut Parse, nx: bool) -> Result<Reply> {
     };
     // The access time travels with the value, as the object does in Redis.
     let replaced = db.insert(dst, entry.value, entry.expire_at, entry.last_access_ms);
+    db.log(ctx.now_ms, args.argv());
     drop(db);
     // Freed off the lock: the overwritten value may be a large session.
     drop(replaced);
@@ -58,7 +63,8 @@ fn rename_generic(ctx: &mut Ctx, args: &mut Parse, nx: bool) -> Result<Reply> {
 
 /// `COPY source destination [DB destination-db] [REPLACE]` — copies the value
 /// and TTL of `source` to `destination` (in another database with `DB`).
-/// Values are deep-copied; a session copy takes the destination key as its id.
+/// Values are deep-copied; a session copy takes the destination key as its
+/// id and holds its tables as of their last committed change.
 ///
 /// Reply: 1 when copied, 0 when `source` does not exist or `destination`
 /// exists without `REPLACE`. Errors: `ERR syntax error`, the database index
@@ -84,98 +90,107 @@ pub fn copy(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             "source and destination objects are the same",
         ));
     }
-    let now = ctx.now_ms;
-    // Bound first so the database guard is released before copy_session locks again.
-    let source_session = session_at(&mut ctx.db(), &src, now);
-    if let Some((session, expire_at)) = source_session {
-        return Ok(copy_session(ctx, session, expire_at, target, dst, replace));
-    }
-    let (copied, replaced) = match ctx.server.keyspace.two_dbs(current, target) {
-        Some((mut from, mut to)) => {
-            copy_between(&mut from, &src, Some(&mut *to), &dst, replace, now)
-        }
-        None => copy_between(&mut ctx.db(), &src, None, &dst, replace, now),
+    // A session's copy clones its tables' committed histories (reference
+    // counts, no waiting for ops), so every COPY runs here, at the
+    // command's time, as its replay will.
+    let copy = CopyArgs {
+        argv: args.argv(),
+        current,
+        src: &src,
+        target,
+        dst: &dst,
+        replace,
     };
-    // Freed after both locks are released.
-    drop(replaced);
-    Ok(Reply::Integer(copied as i64))
+    Ok(Reply::Integer(
+        copy.run(&ctx.server.keyspace, ctx.now_ms) as i64
+    ))
 }
 
-/// The session stored at `key`, with its expiry, if `key` holds one.
-fn session_at(db: &mut Db, key: &[u8], now_ms: i64) -> Option<(Arc<Session>, Option<i64>)> {
-    let entry = db.get(key, now_ms)?;
-    match &entry.value {
-        Value::Session(session) => Some((session.clone(), entry.expire_at)),
-        _ => None,
-    }
-}
-
-/// COPY of a session: the deep copy waits for every table's lock (an op may
-/// be running on one), so it runs on the blocking pool with no database lock
-/// held, and the copy is stored afterwards, checking the destination again.
-fn copy_session(
-    ctx: &Ctx,
-    session: Arc<Session>,
-    expire_at: Option<i64>,
+/// A parsed `COPY`: the command as sent (for the AOF) and where from and to.
+struct CopyArgs<'a> {
+    argv: &'a [Bytes],
+    /// The client's database, where `src` is.
+    current: usize,
+    src: &'a Bytes,
+    /// The database `dst` goes to (`current` without `DB`).
     target: usize,
-    dst: Bytes,
+    dst: &'a Bytes,
     replace: bool,
-) -> Reply {
-    if !replace && ctx.server.keyspace.db(target).contains(&dst, ctx.now_ms) {
-        return Reply::Integer(0);
-    }
-    let server = ctx.server.clone();
-    Reply::deferred(move || {
-        let copy = Value::Session(Arc::new(
-            session.deep_copy_as(String::from_utf8_lossy(&dst).into_owned()),
-        ));
-        let now = now_ms();
-        let mut db = server.keyspace.db(target);
-        if !replace && db.contains(&dst, now) {
-            return Reply::Integer(0);
-        }
-        let replaced = db.insert(dst, copy, expire_at, now);
-        drop(db);
-        free_values(replaced.map(|e| e.value).into_iter().collect(), false);
-        Reply::Integer(1)
-    })
 }
 
-/// Copies `src` from `from` to `dst` in `to` (or in `from` itself when `to`
-/// is `None`). Returns whether it copied and the value it overwrote.
-fn copy_between(
-    from: &mut Db,
-    src: &Bytes,
-    mut to: Option<&mut Db>,
-    dst: &Bytes,
-    replace: bool,
-    now_ms: i64,
-) -> (bool, Option<Value>) {
-    // Checked before duplicating so a refused copy of a big session costs nothing.
-    if peek_with(from, src, now_ms, |_| ()).is_none() {
-        return (false, None);
+impl CopyArgs<'_> {
+    /// Copies at `now_ms` with both databases locked, and logs the command
+    /// through the source's database (its `SELECT`: the replay reads the
+    /// source where it was) before the locks are released. Returns whether
+    /// it copied; an overwritten value is freed after the locks are released.
+    fn run(&self, keyspace: &Keyspace, now_ms: i64) -> bool {
+        let (copied, replaced) = match keyspace.two_dbs(self.current, self.target) {
+            Some((mut from, mut to)) => {
+                let done = self.between(&mut from, Some(&mut to), now_ms);
+                if done.0 {
+                    from.log(now_ms, self.argv);
+                }
+                done
+            }
+            None => {
+                let mut db = keyspace.db(self.current);
+                let done = self.between(&mut db, None, now_ms);
+                if done.0 {
+                    db.log(now_ms, self.argv);
+                }
+                done
+            }
+        };
+        // A session may hold gigabytes: freed on a background thread.
+        free_values(replaced.into_iter().collect(), false);
+        copied
     }
-    let dst_exists = match to.as_deref_mut() {
-        Some(to) => to.contains(dst, now_ms),
-        None => from.contains(dst, now_ms),
-    };
-    if dst_exists && !replace {
-        return (false, None);
+
+    /// Copies `src` from `from` to `dst` in `to` (or in `from` itself when
+    /// `to` is `None`). Returns whether it copied and the value it overwrote.
+    fn between(
+        &self,
+        from: &mut Db,
+        mut to: Option<&mut Db>,
+        now_ms: i64,
+    ) -> (bool, Option<Value>) {
+        // Checked before duplicating so a refused copy of a big session costs nothing.
+        if peek_with(from, self.src, now_ms, |_| ()).is_none() {
+            return (false, None);
+        }
+        let dst_exists = match to.as_deref_mut() {
+            Some(to) => to.contains(self.dst, now_ms),
+            None => from.contains(self.dst, now_ms),
+        };
+        if dst_exists && !self.replace {
+            return (false, None);
+        }
+        let Some((value, expire_at)) = from
+            .get(self.src, now_ms)
+            .map(|e| (duplicate_as(&e.value, self.dst), e.expire_at))
+        else {
+            return (false, None);
+        };
+        let target = match to {
+            Some(to) => to,
+            None => from,
+        };
+        let replaced = target
+            .insert(self.dst.clone(), value, expire_at, now_ms)
+            .map(|e| e.value);
+        (true, replaced)
     }
-    let Some((value, expire_at)) = from
-        .get(src, now_ms)
-        .map(|e| (e.value.duplicate(), e.expire_at))
-    else {
-        return (false, None);
-    };
-    let target = match to {
-        Some(to) => to,
-        None => from,
-    };
-    let replaced = target
-        .insert(dst.clone(), value, expire_at, now_ms)
-        .map(|e| e.value);
-    (true, replaced)
+}
+
+/// A deep copy of `value` to be stored at `key`: a session's copy takes
+/// `key` as its id.
+fn duplicate_as(value: &Value, key: &[u8]) -> Value {
+    match value {
+        Value::Session(session) => Value::Session(Arc::new(
+            session.deep_copy_as(String::from_utf8_lossy(key).into_owned()),
+        )),
+        other => other.duplicate(),
+    }
 }
 
 /// `MOVE key db` — moves the key (with its TTL) to database `db`.
@@ -200,5 +215,6 @@ pub fn move_key(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         return Ok(Reply::Integer(0));
     };
     to.insert(key, entry.value, entry.expire_at, entry.last_access_ms);
+    from.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(1))
 }

@@ -19,10 +19,14 @@ pub fn dbsize(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 ///
 /// Reply: `+OK`. Error: `ERR syntax error` for any other argument.
 /// Matches Redis 7.0; the removed values are freed after the database lock
-/// is released.
+/// is released. Logged as sent, always.
 pub fn flushdb(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let asynchronous = parse_flush_mode(args)?;
-    let freed = ctx.db().clear();
+    let mut db = ctx.db();
+    let freed = db.clear();
+    // Logged even when the database was empty, as Redis propagates it.
+    db.log(ctx.now_ms, args.argv());
+    drop(db);
     free_values(freed, asynchronous);
     Ok(Reply::ok())
 }
@@ -30,15 +34,14 @@ pub fn flushdb(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// `FLUSHALL [ASYNC | SYNC]` — removes every key of every database.
 ///
 /// Reply: `+OK`. Error: `ERR syntax error` for any other argument.
-/// Matches Redis 7.0.
+/// Matches Redis 7.0. Every database is locked at once, so the one `FLUSHALL`
+/// record in the AOF stands exactly between the writes before and after it.
 pub fn flushall(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let asynchronous = parse_flush_mode(args)?;
-    let keyspace = &ctx.server.keyspace;
-    let mut freed = Vec::new();
-    for index in 0..keyspace.len() {
-        // One lock at a time: the guard is dropped at the end of each statement.
-        freed.extend(keyspace.db(index).clear());
-    }
+    let mut dbs = ctx.server.keyspace.all_dbs();
+    let freed: Vec<_> = dbs.iter_mut().flat_map(|db| db.clear()).collect();
+    dbs[ctx.client.db].log(ctx.now_ms, args.argv());
+    drop(dbs);
     free_values(freed, asynchronous);
     Ok(Reply::ok())
 }

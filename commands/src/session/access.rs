@@ -38,7 +38,33 @@ pub fn open(ctx: &Ctx, id: &[u8]) -> Result<Opened> {
 }
 
 /// [`open`] on an already locked database (commands naming two sessions).
+///
+/// A slid expiry is logged to the AOF as `PEXPIREAT id <ms>` (when it
+/// moved), so every command that reads a sliding session is a write to the
+/// AOF. The access time itself is not logged (as Redis does not persist
+/// LRU clocks).
 pub fn open_in(db: &mut Db, id: &[u8], now_ms: i64) -> Result<Opened> {
+    let mut opened = find_in(db, id, now_ms)?;
+    let session = &opened.session;
+    let ttl_len = session.ttl_len_ms.load(Ordering::Relaxed);
+    if let Some(old) = opened.expire_at
+        && session.sliding.load(Ordering::Relaxed)
+        && ttl_len > 0
+    {
+        let at = now_ms.saturating_add(ttl_len);
+        opened.expire_at = Some(at);
+        if at != old {
+            db.set_expire(id, Some(at), now_ms);
+            db.log(now_ms, &[&b"PEXPIREAT"[..], id, at.to_string().as_bytes()]);
+        }
+    }
+    Ok(opened)
+}
+
+/// Finds session `id` and marks the access time, without sliding its TTL
+/// (for `SESSION.TOUCH`, which sets the expiry itself). `expire_at` is the
+/// key's expiry as found.
+pub(super) fn find_in(db: &mut Db, id: &[u8], now_ms: i64) -> Result<Opened> {
     let (session, expire_at) = match db.get(id, now_ms) {
         None => return Err(no_such_session(id)),
         Some(entry) => match &entry.value {
@@ -47,12 +73,6 @@ pub fn open_in(db: &mut Db, id: &[u8], now_ms: i64) -> Result<Opened> {
         },
     };
     let previous_access_ms = session.touch(now_ms);
-    let ttl_len = session.ttl_len_ms.load(Ordering::Relaxed);
-    let mut expire_at = expire_at;
-    if session.sliding.load(Ordering::Relaxed) && ttl_len > 0 && expire_at.is_some() {
-        expire_at = Some(now_ms.saturating_add(ttl_len));
-        db.set_expire(id, expire_at, now_ms);
-    }
     Ok(Opened {
         session,
         previous_access_ms,

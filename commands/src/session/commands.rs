@@ -1,5 +1,9 @@
 //! `SESSION.CREATE`, `SESSION.INFO`, `SESSION.TOUCH`, `SESSION.LIST`,
 //! `SESSION.SCAN`, `SESSION.DESTROY`.
+//!
+//! The writes log their deterministic form to the AOF under the database
+//! lock: explicit id, owner and TTL for `CREATE`, absolute expiries as
+//! `PEXPIREAT`, `DEL` for `DESTROY`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -100,6 +104,9 @@ fn ttl_ms(args: &mut Parse) -> Result<i64> {
 ///
 /// Errors: `ERR session '<id>' already exists` (or `ERR key '<id>' already
 /// exists` for a key of another type); syntax errors before anything changes.
+///
+/// Logged as [`create_argv`] builds it, then `PEXPIREAT id <ms>` when the
+/// session expires.
 fn create(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let mut id = None;
     let mut ttl = None;
@@ -145,6 +152,7 @@ fn create(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             _ => CommandError::err(format!("key '{id}' already exists")),
         });
     }
+    let logged = create_argv(&id, ttl, sliding, &owner, &meta);
     let session = Session::new(id.clone(), owner, now, ttl, sliding, meta);
     let expire_at = (ttl > 0).then(|| now.saturating_add(ttl));
     db.insert(
@@ -153,8 +161,51 @@ fn create(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         expire_at,
         now,
     );
+    db.log(now, &logged);
+    if let Some(at) = expire_at {
+        db.log(
+            now,
+            &[&b"PEXPIREAT"[..], id.as_bytes(), at.to_string().as_bytes()],
+        );
+    }
     tracing::debug!(session = %id, ttl_ms = ttl, sliding, "session created");
     Ok(Reply::text(id))
+}
+
+/// The deterministic form of a `SESSION.CREATE`: `SESSION.CREATE ID <id>
+/// TTL <seconds> [SLIDING] OWNER <owner> [META field value ...]`. The id,
+/// owner and TTL are always explicit: a generated UUID, the caller's user
+/// name and `session-default-ttl` (which may differ when the AOF is
+/// replayed) become arguments. `ttl_ms` is a whole number of seconds, as
+/// both sources give it.
+fn create_argv(
+    id: &str,
+    ttl_ms: i64,
+    sliding: bool,
+    owner: &str,
+    meta: &[(String, String)],
+) -> Vec<Bytes> {
+    let word = Bytes::from_static;
+    let mut argv = vec![
+        word(b"SESSION.CREATE"),
+        word(b"ID"),
+        Bytes::copy_from_slice(id.as_bytes()),
+        word(b"TTL"),
+        Bytes::from((ttl_ms / 1000).to_string()),
+    ];
+    if sliding {
+        argv.push(word(b"SLIDING"));
+    }
+    argv.push(word(b"OWNER"));
+    argv.push(Bytes::copy_from_slice(owner.as_bytes()));
+    if !meta.is_empty() {
+        argv.push(word(b"META"));
+        for (field, value) in meta {
+            argv.push(Bytes::copy_from_slice(field.as_bytes()));
+            argv.push(Bytes::copy_from_slice(value.as_bytes()));
+        }
+    }
+    argv
 }
 
 /// `SESSION.INFO id`
@@ -192,6 +243,10 @@ fn info(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 ///
 /// Resets the expiry to the session's full TTL, or with `TTL` sets a new
 /// full TTL (0 removes the expiry). Reply: the new TTL in ms, -1 for none.
+///
+/// Logged as `SESSION.TOUCH id TTL <seconds>` when `TTL` is given (the
+/// full length is session state), then `PEXPIREAT id <ms>` for a new
+/// deadline, or `PERSIST id` when an expiry was removed without `TTL`.
 fn touch(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let id = args.next_bytes()?;
     let new_ttl = if args.is_empty() {
@@ -204,11 +259,13 @@ fn touch(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     args.finish()?;
     let now = ctx.now_ms;
     let mut db = ctx.db();
-    let opened = super::open_in(&mut db, &id, now)?;
+    // Not `open_in`: the expiry set below replaces the slide (and its record).
+    let opened = super::access::find_in(&mut db, &id, now)?;
     let session = opened.session;
     let ttl = match new_ttl {
         Some(ms) => {
             session.ttl_len_ms.store(ms, Ordering::Relaxed);
+            db.log(now, args.argv());
             ms
         }
         None => session.ttl_len_ms.load(Ordering::Relaxed),
@@ -218,9 +275,17 @@ fn touch(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         // the reply says what PTTL will.
         let deadline = now.saturating_add(ttl);
         db.set_expire(&id, Some(deadline), now);
+        if opened.expire_at != Some(deadline) {
+            let at = deadline.to_string();
+            db.log(now, &[&b"PEXPIREAT"[..], &id, at.as_bytes()]);
+        }
         Ok(Reply::Integer(deadline - now))
     } else {
         db.set_expire(&id, None, now);
+        // With `TTL 0` the logged `SESSION.TOUCH` already removes it.
+        if new_ttl.is_none() && opened.expire_at.is_some() {
+            db.log(now, &[&b"PERSIST"[..], &id]);
+        }
         Ok(Reply::Integer(-1))
     }
 }
@@ -330,7 +395,7 @@ fn scan(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 ///
 /// Reply: 1 when the session existed (it and all its tables are gone), 0
 /// otherwise. Error: `WRONGTYPE` for a key of another type. The memory is
-/// freed off the database lock.
+/// freed off the database lock. Logged as `DEL id` when it removed one.
 fn destroy(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let id = args.next_bytes()?;
     args.finish()?;
@@ -344,7 +409,9 @@ fn destroy(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         if !is_session {
             return Err(CommandError::wrong_type());
         }
-        db.remove(&id)
+        let removed = db.remove(&id);
+        db.log(now, &[&b"DEL"[..], &id]);
+        removed
     };
     tracing::debug!(session = %String::from_utf8_lossy(&id), "session destroyed");
     Ok(Reply::deferred(move || {
@@ -359,4 +426,23 @@ fn parse_cursor(bytes: &[u8]) -> Option<u64> {
         return None;
     }
     std::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_is_logged_with_explicit_id_owner_and_ttl() {
+        let text = |argv: Vec<Bytes>| String::from_utf8_lossy(&argv.join(&b' ')).into_owned();
+        assert_eq!(
+            text(create_argv("s1", 0, false, "alice", &[])),
+            "SESSION.CREATE ID s1 TTL 0 OWNER alice"
+        );
+        let meta = [("k".to_string(), "v w".to_string())];
+        assert_eq!(
+            text(create_argv("s2", 86_400_000, true, "bob", &meta)),
+            "SESSION.CREATE ID s2 TTL 86400 SLIDING OWNER bob META k v w"
+        );
+    }
 }

@@ -77,7 +77,7 @@ fn restore(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     };
     let mut meta = Vec::new();
     if !args.is_empty() {
-        if !args.next_keyword()?.eq("META") || args.remaining() % 2 != 0 {
+        if !args.next_keyword()?.eq("META") || !args.remaining().is_multiple_of(2) {
             return Err(CommandError::syntax());
         }
         while !args.is_empty() {

@@ -1,7 +1,9 @@
 //! Counters: INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT. The value stays a
 //! string; each command parses it, adds, and stores the decimal result,
 //! keeping the key's TTL. Matches Redis 7.0's `incrDecrCommand` and
-//! `incrbyfloatCommand`.
+//! `incrbyfloatCommand`, and logs to the AOF as they propagate: the integer
+//! commands as they were sent, `INCRBYFLOAT` as the `SET ... KEEPTTL` of its
+//! result (float arithmetic may differ between builds).
 
 use bytes::Bytes;
 
@@ -19,14 +21,14 @@ use crate::reply::Reply;
 pub fn incr(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
     args.finish()?;
-    incr_by(ctx, key, 1)
+    incr_by(ctx, args, key, 1)
 }
 
 /// `DECR key` — subtracts 1; see [`incr`].
 pub fn decr(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
     args.finish()?;
-    incr_by(ctx, key, -1)
+    incr_by(ctx, args, key, -1)
 }
 
 /// `INCRBY key increment` — adds `increment`; see [`incr`].
@@ -34,7 +36,7 @@ pub fn incrby(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
     let delta = args.next_i64()?;
     args.finish()?;
-    incr_by(ctx, key, delta)
+    incr_by(ctx, args, key, delta)
 }
 
 /// `DECRBY key decrement` — subtracts `decrement`; see [`incr`].
@@ -46,10 +48,11 @@ pub fn decrby(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let Some(negated) = delta.checked_neg() else {
         return Err(CommandError::err("decrement would overflow"));
     };
-    incr_by(ctx, key, negated)
+    incr_by(ctx, args, key, negated)
 }
 
-fn incr_by(ctx: &mut Ctx, key: Bytes, delta: i64) -> Result<Reply> {
+/// Adds `delta` to the integer at `key` and logs the command as sent.
+fn incr_by(ctx: &mut Ctx, args: &Parse, key: Bytes, delta: i64) -> Result<Reply> {
     let mut db = ctx.db();
     let current = match db.get(&key, ctx.now_ms) {
         None => 0,
@@ -63,6 +66,7 @@ fn incr_by(ctx: &mut Ctx, key: Bytes, delta: i64) -> Result<Reply> {
         Value::String(Bytes::from(next.to_string())),
         ctx.now_ms,
     );
+    db.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(next))
 }
 
@@ -72,7 +76,7 @@ fn incr_by(ctx: &mut Ctx, key: Bytes, delta: i64) -> Result<Reply> {
 ///
 /// Reply: the new value as a bulk string. Errors: `ERR value is not a valid
 /// float` (argument or stored value), `ERR increment would produce NaN or
-/// Infinity`, WRONGTYPE.
+/// Infinity`, WRONGTYPE. Logged as `SET key <new value> KEEPTTL`.
 ///
 /// Arithmetic is `f64` with the shortest round-trip decimal form, where Redis
 /// uses the platform's `long double` and `%.17Lf`: results agree for
@@ -92,7 +96,8 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         return Err(CommandError::err("increment would produce NaN or Infinity"));
     }
     let text = Bytes::from(format_float(next));
-    db.set_keep_ttl(key, Value::String(text.clone()), ctx.now_ms);
+    db.set_keep_ttl(key.clone(), Value::String(text.clone()), ctx.now_ms);
+    db.log(ctx.now_ms, &[&b"SET"[..], &key, &text, b"KEEPTTL"]);
     Ok(Reply::Bulk(text))
 }
 

@@ -1,5 +1,10 @@
 //! Whole-value reads and writes: GET, SET, SETEX, PSETEX, SETNX, GETSET,
 //! GETDEL, GETEX, MGET, MSET, MSETNX. Matches Redis 7.0's `t_string.c`.
+//!
+//! Each write that changed data logs its deterministic form to the AOF under
+//! the database lock, as Redis 7 propagates it: relative expiries become
+//! absolute (`SET key value PXAT <ms>`, `PEXPIREAT key <ms>`), `GETSET`
+//! becomes `SET`, `GETDEL` and a write whose deadline has passed become `DEL`.
 
 use bytes::Bytes;
 
@@ -12,9 +17,10 @@ use crate::parse::Parse;
 use crate::reply::Reply;
 
 /// Stores a string at `key` with the TTL action `expiry`, as every string
-/// write does. A deadline already in the past removes the key instead (the
-/// value would be invisible at once, as in Redis). Returns the replaced value
-/// so the caller can drop it after releasing the lock.
+/// write does, and logs it ([`store_argv`]). A deadline already in the past
+/// removes the key instead (the value would be invisible at once, as in
+/// Redis); that logs nothing when there was no key. Returns the replaced
+/// value so the caller can drop it after releasing the lock.
 pub(super) fn store(
     db: &mut Db,
     key: Bytes,
@@ -22,15 +28,40 @@ pub(super) fn store(
     expiry: Expiry,
     now_ms: i64,
 ) -> Option<Value> {
+    let logged = store_argv(&key, &value, expiry, now_ms);
+    let removes = matches!(expiry, Expiry::At(at) if at <= now_ms);
     let value = Value::String(value);
-    match expiry {
+    let replaced = match expiry {
         Expiry::Keep => match db.get(&key, now_ms) {
             Some(entry) => Some(std::mem::replace(&mut entry.value, value)),
             None => db.insert(key, value, None, now_ms).map(|e| e.value),
         },
-        Expiry::At(at) if at <= now_ms => db.remove(&key).map(|e| e.value),
+        Expiry::At(_) if removes => db.remove(&key).map(|e| e.value),
         Expiry::At(at) => db.insert(key, value, Some(at), now_ms).map(|e| e.value),
         Expiry::Default | Expiry::Persist => db.insert(key, value, None, now_ms).map(|e| e.value),
+    };
+    if !removes || replaced.is_some() {
+        db.log(now_ms, &logged);
+    }
+    replaced
+}
+
+/// The deterministic form of what [`store`] does at `now_ms`: `SET key
+/// value`, `SET key value KEEPTTL`, `SET key value PXAT <ms>`, or `DEL key`
+/// when the deadline is not after `now_ms` (the key is removed, not set).
+/// `NX`/`XX`/`GET` are left out, as Redis 7 leaves them out of a rewritten
+/// `SET`: the write they allowed is unconditional on replay.
+pub(super) fn store_argv(key: &Bytes, value: &Bytes, expiry: Expiry, now_ms: i64) -> Vec<Bytes> {
+    let set = |extra: &[Bytes]| {
+        let mut argv = vec![Bytes::from_static(b"SET"), key.clone(), value.clone()];
+        argv.extend_from_slice(extra);
+        argv
+    };
+    match expiry {
+        Expiry::At(at) if at <= now_ms => vec![Bytes::from_static(b"DEL"), key.clone()],
+        Expiry::At(at) => set(&[Bytes::from_static(b"PXAT"), Bytes::from(at.to_string())]),
+        Expiry::Keep => set(&[Bytes::from_static(b"KEEPTTL")]),
+        Expiry::Default | Expiry::Persist => set(&[]),
     }
 }
 
@@ -60,7 +91,7 @@ pub fn get(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// value (or null) whether or not the write happened.
 /// Errors: `ERR syntax error`, `ERR value is not an integer or out of range`,
 /// `ERR invalid expire time in 'set' command`, and WRONGTYPE with `GET` on a
-/// non-string key (nothing is written then).
+/// non-string key (nothing is written then). Logged as [`store_argv`] says.
 pub fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
     let value = args.next_bytes()?;
@@ -89,7 +120,8 @@ pub fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     Ok(reply_for(old, true))
 }
 
-/// `SETEX key seconds value` — `SET key value EX seconds`.
+/// `SETEX key seconds value` — `SET key value EX seconds`, logged as `SET
+/// key value PXAT <ms>`.
 ///
 /// Reply: `OK`. Errors: `ERR value is not an integer or out of range`,
 /// `ERR invalid expire time in 'setex' command`.
@@ -127,11 +159,12 @@ pub fn setnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         return Ok(Reply::Integer(0));
     }
     db.insert(key, Value::String(value), None, ctx.now_ms);
+    db.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(1))
 }
 
 /// `GETSET key value` — sets `key` and returns its old value; the TTL is
-/// cleared.
+/// cleared. Logged as `SET key value`.
 ///
 /// Reply: the old value, or null. Errors: WRONGTYPE (nothing written).
 pub fn getset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
@@ -140,11 +173,14 @@ pub fn getset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     args.finish()?;
     let mut db = ctx.db();
     let old = read_string(&mut db, &key, ctx.now_ms)?;
-    db.insert(key, Value::String(value), None, ctx.now_ms);
+    db.insert(key.clone(), Value::String(value.clone()), None, ctx.now_ms);
+    // Logged as Redis 7 propagates it: the `SET` it amounts to.
+    db.log(ctx.now_ms, &[b"SET".as_slice(), &key, &value]);
     Ok(Reply::bulk_or_null(old))
 }
 
-/// `GETDEL key` — returns the string at `key` and deletes the key.
+/// `GETDEL key` — returns the string at `key` and deletes the key. Logged
+/// as `DEL key`.
 ///
 /// Reply: bulk string, or null. Errors: WRONGTYPE (the key is kept).
 pub fn getdel(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
@@ -154,6 +190,7 @@ pub fn getdel(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let value = read_string(&mut db, &key, ctx.now_ms)?;
     if value.is_some() {
         db.remove(&key);
+        db.log(ctx.now_ms, &[b"DEL".as_slice(), &key]);
     }
     Ok(Reply::bulk_or_null(value))
 }
@@ -164,7 +201,8 @@ pub fn getdel(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// ```
 ///
 /// Returns the string at `key` and changes its TTL; a deadline in the past
-/// deletes the key (the value is still returned).
+/// deletes the key (the value is still returned). Logged as `PEXPIREAT key
+/// <ms>`, `PERSIST key` (only when a TTL was removed) or `DEL key`.
 /// Reply: bulk string, or null. Errors: `ERR syntax error`,
 /// `ERR invalid expire time in 'getex' command`, WRONGTYPE.
 pub fn getex(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
@@ -178,12 +216,21 @@ pub fn getex(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     match opts.expiry {
         Expiry::At(at) if at <= now => {
             db.remove(&key);
+            db.log(now, &[b"DEL".as_slice(), &key]);
         }
         Expiry::At(at) => {
             db.set_expire(&key, Some(at), now);
+            db.log(
+                now,
+                &[b"PEXPIREAT".as_slice(), &key, at.to_string().as_bytes()],
+            );
         }
         Expiry::Persist => {
-            db.set_expire(&key, None, now);
+            // Only a TTL actually removed is a change (Redis's `removeExpire`).
+            if db.peek(&key, now).is_some_and(|e| e.expire_at.is_some()) {
+                db.set_expire(&key, None, now);
+                db.log(now, &[b"PERSIST".as_slice(), &key]);
+            }
         }
         Expiry::Default | Expiry::Keep => {}
     }
@@ -223,6 +270,7 @@ pub fn mset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
                 .map(|e| e.value)
         })
         .collect();
+    db.log(ctx.now_ms, args.argv());
     drop(db);
     drop(replaced);
     Ok(Reply::ok())
@@ -241,6 +289,7 @@ pub fn msetnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     for (k, v) in pairs {
         db.insert(k, Value::String(v), None, ctx.now_ms);
     }
+    db.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(1))
 }
 
@@ -257,4 +306,42 @@ fn pairs(args: &mut Parse) -> Result<Vec<(Bytes, Bytes)>> {
         pairs.push((k, v));
     }
     Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(argv: Vec<Bytes>) -> Vec<String> {
+        argv.iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn store_argv_makes_expiry_absolute_and_drops_conditions() {
+        let (k, v) = (Bytes::from("k"), Bytes::from("v"));
+        let logged = |expiry| words(store_argv(&k, &v, expiry, 1_000));
+        assert_eq!(logged(Expiry::Default), ["SET", "k", "v"]);
+        assert_eq!(logged(Expiry::Keep), ["SET", "k", "v", "KEEPTTL"]);
+        assert_eq!(
+            logged(Expiry::At(11_000)),
+            ["SET", "k", "v", "PXAT", "11000"]
+        );
+        // A deadline that is not in the future removes the key instead.
+        assert_eq!(logged(Expiry::At(1_000)), ["DEL", "k"]);
+    }
+
+    #[test]
+    fn store_with_a_past_deadline_removes_the_key() {
+        let mut db = Db::default();
+        let put = |db: &mut Db, value: &'static str, expiry| {
+            store(db, Bytes::from("k"), Bytes::from(value), expiry, 10);
+        };
+        put(&mut db, "v", Expiry::Default);
+        put(&mut db, "w", Expiry::At(5));
+        assert!(!db.contains(b"k", 10));
+        put(&mut db, "x", Expiry::At(50));
+        assert_eq!(db.get(b"k", 10).and_then(|e| e.expire_at), Some(50));
+    }
 }

@@ -1,5 +1,6 @@
 //! Byte-range commands: APPEND, STRLEN, GETRANGE (and its old name SUBSTR),
-//! SETRANGE. Matches Redis 7.0's `t_string.c`.
+//! SETRANGE. Matches Redis 7.0's `t_string.c`. The writes are deterministic
+//! and log to the AOF as they were sent.
 
 use bytes::{Bytes, BytesMut};
 
@@ -51,6 +52,7 @@ pub fn append(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         None => {
             let len = suffix.len();
             db.insert(key, Value::String(suffix), None, ctx.now_ms);
+            db.log(ctx.now_ms, args.argv());
             Ok(Reply::Integer(len as i64))
         }
         Some(Value::String(stored)) => {
@@ -58,7 +60,9 @@ pub fn append(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             let mut grown = take_mut(stored);
             grown.extend_from_slice(&suffix);
             *stored = grown.freeze();
-            Ok(Reply::Integer(stored.len() as i64))
+            let len = stored.len();
+            db.log(ctx.now_ms, args.argv());
+            Ok(Reply::Integer(len as i64))
         }
         Some(_) => Err(CommandError::wrong_type()),
     }
@@ -109,7 +113,7 @@ fn byte_range(value: &Bytes, start: i64, end: i64) -> Bytes {
 /// `offset`, zero-padding it when it is shorter; keeps the TTL.
 ///
 /// Reply: the new length (a missing key with an empty `value` stays missing:
-/// 0). Errors: `ERR value is not an integer or out of range`,
+/// 0; an empty `value` changes nothing and is not logged). Errors: `ERR value is not an integer or out of range`,
 /// `ERR offset is out of range` (negative), `ERR string exceeds maximum
 /// allowed size (proto-max-bulk-len)`, WRONGTYPE.
 pub fn setrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
@@ -142,6 +146,7 @@ pub fn setrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     buf[offset..offset + patch.len()].copy_from_slice(&patch);
     let len = buf.len();
     db.set_keep_ttl(key, Value::String(buf.freeze()), ctx.now_ms);
+    db.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(len as i64))
 }
 
