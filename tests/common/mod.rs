@@ -17,6 +17,22 @@ pub struct TestServer {
     /// Its working directory (`--dir`), removed on drop.
     pub dir: PathBuf,
     child: Child,
+    /// The arguments after the test defaults, kept for [`TestServer::restart`].
+    args: Vec<String>,
+    /// Where stdout and stderr go (`<dir>.log`), for servers started with
+    /// [`TestServer::launch`]; `None` when the output is discarded.
+    log: Option<PathBuf>,
+}
+
+/// Why [`TestServer::launch`] (or a restart) failed: the process exited, or
+/// never answered PING, before it was ready.
+#[derive(Debug)]
+pub struct StartFailure {
+    /// The exit code; `None` when it did not exit (killed after the timeout)
+    /// or was ended by a signal.
+    pub code: Option<i32>,
+    /// What the server wrote to stdout and stderr during this start.
+    pub output: String,
 }
 
 /// The shared datasets directory (`../shared/data` next to the repository).
@@ -92,6 +108,8 @@ impl TestServer {
                 port,
                 dir: dir.clone(),
                 child,
+                args: args.iter().map(|a| a.to_string()).collect(),
+                log: None,
             };
             if server.wait_ready(Duration::from_secs(20)) {
                 return server;
@@ -103,6 +121,13 @@ impl TestServer {
     }
 
     fn wait_ready(&mut self, timeout: Duration) -> bool {
+        self.ready_within(timeout, Duration::from_millis(50))
+    }
+
+    /// Polls every `poll` until the server answers PING with `+PONG` (or
+    /// `-NOAUTH`); a `-LOADING` answer means "not yet". False when the
+    /// process exits or `timeout` passes first.
+    pub fn ready_within(&mut self, timeout: Duration, poll: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -120,7 +145,7 @@ impl TestServer {
                     }
                 }
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(poll);
         }
         false
     }
@@ -171,11 +196,152 @@ impl TestServer {
     }
 }
 
+/// Restartable servers for the persistence tests: the output goes to a log
+/// file beside the directory, the process can be SIGKILLed and started again
+/// in the same directory, and a refused start hands back its exit status and
+/// output.
+impl TestServer {
+    /// Starts a server in `dir` with the test defaults (`--appendonly no`)
+    /// followed by `args` (later options override earlier ones, so
+    /// `&["--appendonly", "yes"]` turns the AOF on), with stdout and stderr
+    /// appended to `<dir>.log`, and waits (polling every 5 ms, up to 30 s)
+    /// until it answers PING; `-LOADING` answers mean "not yet".
+    ///
+    /// On failure the exit status and the output of this start come back,
+    /// and `dir` and the log are removed. On success both are removed when
+    /// the server is dropped.
+    pub fn launch(dir: PathBuf, args: &[&str]) -> Result<TestServer, StartFailure> {
+        let mut server = Self::spawn_logged(dir, args);
+        server.wait_started(server.log_len())?;
+        Ok(server)
+    }
+
+    /// Like [`TestServer::launch`], panicking with the output on failure.
+    pub fn launch_ok(dir: PathBuf, args: &[&str]) -> TestServer {
+        Self::launch(dir, args).unwrap_or_else(|f| panic!("framekv-server did not start: {f:?}"))
+    }
+
+    /// Starts the process as [`TestServer::launch`] does but returns at
+    /// once, before it is ready (see [`TestServer::ready_within`]).
+    pub fn spawn_logged(dir: PathBuf, args: &[&str]) -> TestServer {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let log = PathBuf::from(format!("{}.log", dir.display()));
+        let port = free_port();
+        let child = spawn_logged_child(&dir, port, &args, &log);
+        TestServer {
+            port,
+            dir,
+            child,
+            args,
+            log: Some(log),
+        }
+    }
+
+    /// Sends SIGKILL (what `Child::kill` sends on Unix) and reaps the
+    /// process: no shutdown code runs, the files stay as the crash left them.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// [`TestServer::kill9`], then starts again in the same directory with
+    /// the same arguments (on a fresh port: reconnect afterwards) and waits
+    /// until it answers PING. Panics with the output when the start fails.
+    pub fn restart(&mut self) {
+        if let Err(f) = self.try_restart() {
+            panic!("framekv-server did not restart: {f:?}");
+        }
+    }
+
+    /// Like [`TestServer::restart`], returning the exit status and output of
+    /// a refused start. The directory stays owned by `self` either way.
+    pub fn try_restart(&mut self) -> Result<(), StartFailure> {
+        self.kill9();
+        let log = self
+            .log
+            .get_or_insert_with(|| PathBuf::from(format!("{}.log", self.dir.display())))
+            .clone();
+        let from = self.log_len();
+        self.port = free_port();
+        self.child = spawn_logged_child(&self.dir, self.port, &self.args, &log);
+        self.wait_started(from)
+    }
+
+    /// Everything the server wrote to its log file so far, over all starts
+    /// (empty for a server whose output is discarded).
+    pub fn log_text(&self) -> String {
+        self.log
+            .as_ref()
+            .and_then(|log| std::fs::read(log).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    fn log_len(&self) -> usize {
+        self.log
+            .as_ref()
+            .and_then(|log| std::fs::metadata(log).ok())
+            .map_or(0, |m| m.len() as usize)
+    }
+
+    /// Waits until ready; when the process exits first because its port was
+    /// taken meanwhile, starts it again on another port (up to 5 times).
+    /// `from` is where this start's output begins in the log.
+    fn wait_started(&mut self, mut from: usize) -> Result<(), StartFailure> {
+        for _attempt in 0..5 {
+            if self.ready_within(Duration::from_secs(30), Duration::from_millis(5)) {
+                return Ok(());
+            }
+            self.kill9();
+            let status = self.child.wait().ok();
+            let output = self.log_text().get(from..).unwrap_or_default().to_string();
+            if !output.contains("in use") {
+                return Err(StartFailure {
+                    code: status.and_then(|s| s.code()),
+                    output,
+                });
+            }
+            from = self.log_len();
+            self.port = free_port();
+            let log = self.log.clone().expect("logged servers have a log file");
+            self.child = spawn_logged_child(&self.dir, self.port, &self.args, &log);
+        }
+        panic!("framekv-server found no free port in 5 attempts");
+    }
+}
+
+/// Spawns `framekv-server --port port --dir dir --appendonly no <args>`
+/// with stdout and stderr appended to `log`.
+fn spawn_logged_child(dir: &Path, port: u16, args: &[String], log: &Path) -> Child {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("open the server log");
+    let err = out.try_clone().expect("clone the log handle");
+    Command::new(env!("CARGO_BIN_EXE_framekv-server"))
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--dir")
+        .arg(dir)
+        .arg("--appendonly")
+        .arg("no")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .expect("framekv-server starts")
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(log) = &self.log {
+            let _ = std::fs::remove_file(log);
+        }
     }
 }
 

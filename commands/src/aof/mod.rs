@@ -290,7 +290,8 @@ fn load_then_open(server: &Arc<Server>) -> Result<(), String> {
 /// Applies a `CONFIG SET` of `appendonly` or `appendfsync`: turning the AOF
 /// on starts a rewrite that switches it on (as Redis 7); turning it off
 /// stops logging (the writer flushes and fsyncs on a background thread);
-/// a new `appendfsync` reopens the current file with that policy. Error:
+/// a new `appendfsync` reopens the current file with that policy (on a
+/// thread of its own, moments after the reply). Error:
 /// the rewrite's (one already running).
 pub fn config_changed(
     server: &Arc<Server>,
@@ -306,7 +307,9 @@ pub fn config_changed(
         return Ok(());
     }
     if names.contains(&"appendfsync") && server.aof.is_enabled() {
-        server.aof.reopen(policy(server));
+        // Reopening fsyncs the current file: never on an async worker.
+        let server = Arc::clone(server);
+        std::thread::spawn(move || server.aof.reopen(policy(&server)));
     }
     Ok(())
 }
