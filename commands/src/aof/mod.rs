@@ -287,12 +287,11 @@ fn load_then_open(server: &Arc<Server>) -> Result<(), String> {
     Ok(())
 }
 
-/// Applies a `CONFIG SET` of `appendonly` or `appendfsync`: turning the AOF
-/// on starts a rewrite that switches it on (as Redis 7); turning it off
-/// stops logging (the writer flushes and fsyncs on a background thread);
-/// a new `appendfsync` reopens the current file with that policy (on a
-/// thread of its own, moments after the reply). Error:
-/// the rewrite's (one already running).
+/// Applies a `CONFIG SET` of `appendonly`: turning the AOF on starts a
+/// rewrite that switches it on (as Redis 7); turning it off stops logging
+/// (the writer flushes and fsyncs on a background thread). A new
+/// `appendfsync` is applied by [`Aof::reopen`], which the caller runs off
+/// the async workers. Error: the rewrite's (one already running).
 pub fn config_changed(
     server: &Arc<Server>,
     names: &[&str],
@@ -305,11 +304,6 @@ pub fn config_changed(
         let old = server.aof.switch_to(None);
         std::thread::spawn(move || drop(old));
         return Ok(());
-    }
-    if names.contains(&"appendfsync") && server.aof.is_enabled() {
-        // Reopening fsyncs the current file: never on an async worker.
-        let server = Arc::clone(server);
-        std::thread::spawn(move || server.aof.reopen(policy(&server)));
     }
     Ok(())
 }

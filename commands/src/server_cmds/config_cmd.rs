@@ -134,7 +134,16 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     ctx.server.slowlog.configure(&ctx.server.config);
     let names: Vec<&str> = chosen.iter().map(|d| d.name).collect();
     crate::aof::config_changed(ctx.server, &names)?;
-    tracing::info!(params = ?chosen.iter().map(|d| d.name).collect::<Vec<_>>(), "CONFIG SET");
+    tracing::info!(params = ?names, "CONFIG SET");
+    if names.contains(&"appendfsync") && ctx.server.aof.is_enabled() {
+        // Reopening the AOF fsyncs it: done on the blocking pool, before the
+        // reply, so this client's next write is under the new policy.
+        let server = ctx.server.clone();
+        return Ok(Reply::deferred(move || {
+            server.aof.reopen(crate::aof::policy(&server));
+            Reply::ok()
+        }));
+    }
     Ok(Reply::ok())
 }
 
