@@ -35,12 +35,12 @@ pub fn encode(argv: &[impl AsRef<[u8]>], out: &mut Vec<u8>) {
     let start = out.len();
     out.extend_from_slice(&[0; HEADER_LEN]);
     out.push(b'*');
-    out.extend_from_slice(argv.len().to_string().as_bytes());
+    push_decimal(out, argv.len());
     out.extend_from_slice(b"\r\n");
     for arg in argv {
         let arg = arg.as_ref();
         out.push(b'$');
-        out.extend_from_slice(arg.len().to_string().as_bytes());
+        push_decimal(out, arg.len());
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(arg);
         out.extend_from_slice(b"\r\n");
@@ -50,6 +50,22 @@ pub fn encode(argv: &[impl AsRef<[u8]>], out: &mut Vec<u8>) {
     let crc = crc32fast::hash(payload);
     out[start..start + 8].copy_from_slice(&len.to_le_bytes());
     out[start + 8..start + HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// Appends `n` in decimal without allocating (this runs once per argument
+/// of every logged command).
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// What [`decode_all`] found: the records of the valid prefix and why it stopped.

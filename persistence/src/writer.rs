@@ -40,6 +40,13 @@ mod threads;
 /// fsync: 100 ms.
 pub const RETRY_INTERVAL: Duration = Duration::from_millis(100);
 
+/// Under `everysec` and `no`, how long the writer thread lets records
+/// gather after it is woken before it writes them: one `write` then covers
+/// every command of that interval instead of a few. Also the most a process
+/// crash can lose of acknowledged writes under those policies (plus the
+/// time of the write itself).
+pub const GATHER_INTERVAL: Duration = Duration::from_micros(500);
+
 /// Longest gap between two background fsyncs under [`FsyncPolicy::EverySec`]
 /// while unsynced data exists: 1 s (Redis 7 `appendfsync everysec`).
 pub const EVERYSEC_INTERVAL: Duration = Duration::from_secs(1);
@@ -121,6 +128,8 @@ struct State {
     stats: WriterStats,
     /// Set by drop: the threads finish what is buffered and exit.
     shutdown: bool,
+    /// Set by [`AofWriter::flush_and_sync`]: write without gathering.
+    flush_requested: bool,
 }
 
 /// What the threads and the handle share.
@@ -235,6 +244,7 @@ impl AofWriter {
                 async_waiters: Vec::new(),
                 stats: WriterStats::default(),
                 shutdown: false,
+                flush_requested: false,
             }),
             work: Condvar::new(),
             progress: Condvar::new(),
@@ -281,17 +291,33 @@ impl AofWriter {
     /// Records from one thread land in call order; calls from different
     /// threads are ordered by who takes the lock first, and never interleave.
     pub fn append(&self, records: Vec<u8>) -> Ticket {
-        let mut st = self.shared.state.lock();
-        st.appended += records.len() as u64;
-        if st.buf.is_empty() {
+        let mut records = Some(records);
+        self.append_with(|buf| match records.take() {
             // Reuse the caller's allocation for the common single-append batch.
-            st.buf = records;
-        } else {
-            st.buf.extend_from_slice(&records);
-        }
+            Some(records) if buf.is_empty() => *buf = records,
+            Some(records) => buf.extend_from_slice(&records),
+            None => {}
+        })
+    }
+
+    /// Like [`AofWriter::append`], but `encode` writes the records straight
+    /// into the shared buffer (it must append whole records and nothing
+    /// else), saving a buffer per call. Runs under the writer's lock: keep
+    /// it to encoding.
+    pub fn append_with(&self, encode: impl FnOnce(&mut Vec<u8>)) -> Ticket {
+        let mut st = self.shared.state.lock();
+        let was_empty = st.buf.is_empty();
+        let before = st.buf.len();
+        encode(&mut st.buf);
+        st.appended += (st.buf.len() - before) as u64;
         let ticket = Ticket(st.appended);
         drop(st);
-        self.shared.work.notify_one();
+        // A non-empty buffer means the writer thread was already woken (or
+        // is busy and takes it next): waking it per append would cost a
+        // context switch per command under load.
+        if was_empty {
+            self.shared.work.notify_one();
+        }
         ticket
     }
 
@@ -334,6 +360,7 @@ impl AofWriter {
                 {
                     return Err(io::Error::other(msg.clone()));
                 }
+                st.flush_requested = true;
                 self.shared.work.notify_one();
                 self.shared.progress.wait(&mut st);
             }

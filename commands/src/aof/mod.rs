@@ -153,23 +153,23 @@ impl Aof {
         let Some(writer) = state.writer.clone() else {
             return;
         };
-        let mut bytes = Vec::with_capacity(64);
-        if state.last_db != Some(db) {
-            record::encode(
-                &[b"SELECT".as_slice(), db.to_string().as_bytes()],
-                &mut bytes,
-            );
-            state.last_db = Some(db);
-        }
-        if state.last_clock != Some(now_ms) {
-            record::encode(
-                &[CLOCK.as_bytes(), now_ms.to_string().as_bytes()],
-                &mut bytes,
-            );
-            state.last_clock = Some(now_ms);
-        }
-        record::encode(argv, &mut bytes);
-        let ticket = writer.append(bytes);
+        let select = state.last_db != Some(db);
+        let clock = state.last_clock != Some(now_ms);
+        state.last_db = Some(db);
+        state.last_clock = Some(now_ms);
+        // Encoded straight into the writer's buffer, under the logging lock
+        // so records keep the order of the calls.
+        let ticket = writer.append_with(|buf| {
+            if select {
+                let db = db.to_string();
+                record::encode(&[b"SELECT".as_slice(), db.as_bytes()], buf);
+            }
+            if clock {
+                let now = now_ms.to_string();
+                record::encode(&[CLOCK.as_bytes(), now.as_bytes()], buf);
+            }
+            record::encode(argv, buf);
+        });
         drop(state);
         if writer.policy() == FsyncPolicy::Always {
             PENDING.with(|slot| *slot.borrow_mut() = Some(Pending { writer, ticket }));

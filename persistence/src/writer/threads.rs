@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::time::Instant;
 
-use super::{EVERYSEC_INTERVAL, FsyncPolicy, RETRY_INTERVAL, Shared};
+use super::{EVERYSEC_INTERVAL, FsyncPolicy, GATHER_INTERVAL, RETRY_INTERVAL, Shared};
 
 /// Takes everything buffered, writes it in one go, fsyncs it under `Always`,
 /// wakes the waiters it covers; repeats until shutdown with nothing buffered.
@@ -21,7 +21,14 @@ pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
                     return;
                 }
                 shared.work.wait(&mut st);
+                if shared.policy != FsyncPolicy::Always && !st.shutdown && !st.flush_requested {
+                    // Nobody waits for these bytes: let more gather first.
+                    drop(st);
+                    std::thread::sleep(GATHER_INTERVAL);
+                    st = shared.state.lock();
+                }
             }
+            st.flush_requested = false;
             (std::mem::take(&mut st.buf), st.written)
         };
         let end = start + data.len() as u64;
