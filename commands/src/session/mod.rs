@@ -10,6 +10,7 @@
 mod access;
 mod commands;
 mod info;
+mod listing;
 pub mod restore;
 
 use std::collections::{BTreeMap, HashMap};
