@@ -117,10 +117,21 @@ impl std::error::Error for SnapshotError {}
 /// Errors: a frame or column count, height or name length beyond the
 /// format's integer sizes, or an Arrow IPC writer failure (naming the frame).
 pub fn encode_frames(frames: &[DataFrame]) -> Result<Vec<u8>, SnapshotError> {
+    encode_frames_after(None, frames)
+}
+
+/// Like [`encode_frames`], but the first frame may reference columns of
+/// `base`, a frame the reader already has (a table's current version),
+/// which is not stored: a new version costs only the columns it changed.
+/// Decode with [`decode_frames_after`] and the same `base`.
+pub fn encode_frames_after(
+    base: Option<&DataFrame>,
+    frames: &[DataFrame],
+) -> Result<Vec<u8>, SnapshotError> {
     let mut toc = Vec::new();
     put_u32(&mut toc, to_u32(frames.len(), "frame count")?);
     let mut blobs = Vec::with_capacity(frames.len());
-    let mut previous: Option<&DataFrame> = None;
+    let mut previous: Option<&DataFrame> = base;
     for (i, frame) in frames.iter().enumerate() {
         let sources = plan_frame(previous, frame)?;
         put_u64(&mut toc, frame.height() as u64);
@@ -161,6 +172,16 @@ pub fn encode_frames(frames: &[DataFrame]) -> Result<Vec<u8>, SnapshotError> {
 /// length differs from the frame height, an unreadable IPC blob, or bytes
 /// after the last blob.
 pub fn decode_frames(bytes: &[u8]) -> Result<Vec<DataFrame>, SnapshotError> {
+    decode_frames_after(None, bytes)
+}
+
+/// Decodes what [`encode_frames_after`] wrote with `base`: references of
+/// the first frame are clones of `base`'s columns (sharing its buffers).
+/// Errors: as [`decode_frames`]; a reference past `base`'s columns.
+pub fn decode_frames_after(
+    base: Option<&DataFrame>,
+    bytes: &[u8],
+) -> Result<Vec<DataFrame>, SnapshotError> {
     let mut input = Reader::new(bytes);
     let magic = input.take(4, "magic")?;
     if magic != MAGIC {
@@ -189,7 +210,9 @@ pub fn decode_frames(bytes: &[u8]) -> Result<Vec<DataFrame>, SnapshotError> {
             return Err(SnapshotError::new(format!("frame {i}: blob CRC mismatch")));
         }
         let new_columns = read_ipc(blob, entry.height, i)?;
-        frames.push(build_frame(entry, new_columns, frames.last(), i)?);
+        let previous = frames.last().or(base);
+        let frame = build_frame(entry, new_columns, previous, i)?;
+        frames.push(frame);
     }
     if input.remaining() != 0 {
         return Err(SnapshotError::new(format!(

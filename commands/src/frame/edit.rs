@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 use polars::prelude::DataFrame;
 
@@ -16,13 +17,13 @@ use crate::parse::Parse;
 use crate::reply::Reply;
 use crate::session::{Session, open, open_in};
 
-/// `FRAME.APPLY id table op`
+/// `FRAME.APPLY id table op [HISTMAX n]`
 ///
 /// `op` is one op object or an array of them (one history step, all or
 /// nothing). The op runs with the table's lock held, so concurrent applies
 /// on one table are ordered; the new version goes after the cursor
-/// (dropping redo versions), and `frame-history-max` (read now) bounds the
-/// history.
+/// (dropping redo versions), and `HISTMAX` (default `frame-history-max`,
+/// read now) bounds the history; the AOF logs the bound used.
 ///
 /// Reply: map `version`, `rows`, `columns`, `change_summary`, `rows_before`,
 /// `rows_after`, `columns_before`, `columns_after`, `elapsed_us` (the op's
@@ -32,14 +33,25 @@ pub fn apply(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let id = args.next_bytes()?;
     let table = table_arg(args)?;
     let op = args.next_bytes()?;
+    let history_max = if args.eat_keyword("HISTMAX") {
+        usize::try_from(args.next_i64()?)
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| CommandError::err("HISTMAX must be positive"))?
+    } else {
+        usize::try_from(ctx.server.config.get_i64("frame-history-max"))
+            .unwrap_or(1)
+            .max(1)
+    };
     args.finish()?;
     let ops = parse_ops(&op)?;
-    let history_max = usize::try_from(ctx.server.config.get_i64("frame-history-max"))
-        .unwrap_or(1)
-        .max(1);
     let target = target(ctx, &id)?;
     let slot = find_table(&target.session, &id, &table)?;
-    let argv = args.argv().to_vec();
+    // The bound in force is logged with the op, so a replay under another
+    // `frame-history-max` keeps the same versions.
+    let mut argv = args.argv()[..4].to_vec();
+    argv.push(Bytes::from_static(b"HISTMAX"));
+    argv.push(Bytes::from(history_max.to_string()));
     Ok(defer(move || {
         let session = &target.session;
         // Only `sql` can name other tables; other ops must not wait for a
@@ -59,6 +71,33 @@ pub fn apply(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         let (action, params) = match ops.as_slice() {
             [op] => (op.action().to_string(), op.params_json()),
             ops => ("batch".to_string(), batch_params(ops)),
+        };
+        // A `sql` op's rows may come in another order if it ran again
+        // (grouping, UNION), and it reads other tables that may have moved
+        // on by the time a replay reaches it: it is logged as its result.
+        let argv = if reads_others {
+            let current = t.current();
+            let version = super::Version {
+                number: t.next_number(),
+                frame: applied.frame.clone(),
+                action: action.clone(),
+                params: params.clone(),
+                timestamp: super::history::timestamp_at(target.now_ms),
+                change_summary: applied.change_summary.clone(),
+                rows_before: current.rows(),
+                columns_before: current.columns(),
+            };
+            let blob = super::encode_version(t.frame(), &version)?;
+            let mut push = vec![
+                Bytes::from_static(b"FRAME.PUSH"),
+                argv[1].clone(),
+                argv[2].clone(),
+                Bytes::from(blob),
+            ];
+            push.extend_from_slice(&argv[4..]);
+            push
+        } else {
+            argv
         };
         let reply = target.commit_table(&table, &slot, &mut t, &argv, |t| {
             let v = t.push(

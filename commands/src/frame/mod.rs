@@ -36,7 +36,7 @@ use polars::prelude::DataFrame;
 
 pub use commit::Target;
 pub use history::{Table, Version};
-pub use snapshot::{decode_table, encode_table, restore_argv};
+pub use snapshot::{decode_table, encode_table, encode_version, restore_argv};
 
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
@@ -60,11 +60,11 @@ pub fn commands() -> Vec<CommandSpec> {
                 "Loads a table into a session from CSV, TSV, Parquet, Arrow IPC, JSON, NDJSON or Excel bytes or a file.",
                 "id table FORMAT <csv | tsv | parquet | ipc | json | ndjson | xlsx> [OPTIONS json] [REPLACE] <DATA payload | FILE path>",
             ),
-        CommandSpec::new("frame.apply", 4, edit::apply)
+        CommandSpec::new("frame.apply", -4, edit::apply)
             .flags(&["write", "denyoom"])
             .categories(W)
             .keys(1, 1, 1)
-            .doc("frame", "0.1.0", "Applies an op (or an array of ops, as one step) to a table, adding a history version.", "id table op"),
+            .doc("frame", "0.1.0", "Applies an op (or an array of ops, as one step) to a table, adding a history version; HISTMAX overrides frame-history-max for this step (the AOF logs it).", "id table op [HISTMAX n]"),
         CommandSpec::new("frame.undo", -3, edit::undo)
             .flags(&["write", "fast"])
             .categories(W)
@@ -130,6 +130,16 @@ pub fn commands() -> Vec<CommandSpec> {
                 "Stores a table with its whole history from a snapshot blob (written by the AOF rewrite).",
                 "id table blob",
             ),
+        CommandSpec::new("frame.push", 6, snapshot::push)
+            .flags(&["write", "denyoom"])
+            .categories(W)
+            .keys(1, 1, 1)
+            .doc(
+                "frame",
+                "0.1.0",
+                "Adds a version from a snapshot blob relative to the current one (how the AOF logs sql ops).",
+                "id table blob HISTMAX n",
+            ),
         CommandSpec::new("frame.copy", -5, edit::copy)
             .flags(&["write", "denyoom"])
             .categories(W)
@@ -161,14 +171,20 @@ pub fn find_table(session: &Session, id: &[u8], name: &str) -> Result<Arc<Mutex<
 /// Finds session `id` for a frame command (see [`crate::session::open`])
 /// and records where and when, for the commit.
 fn target(ctx: &Ctx, id: &bytes::Bytes) -> Result<Target> {
-    let session = crate::session::open(ctx, id)?.session;
-    Ok(Target {
+    target_and_previous_access(ctx, id).map(|(target, _)| target)
+}
+
+/// [`target`], also returning the session's access time before this one.
+fn target_and_previous_access(ctx: &Ctx, id: &bytes::Bytes) -> Result<(Target, i64)> {
+    let opened = crate::session::open(ctx, id)?;
+    let target = Target {
         server: ctx.server.clone(),
         db: ctx.client.db,
         id: id.clone(),
-        session,
+        session: opened.session,
         now_ms: ctx.now_ms,
-    })
+    };
+    Ok((target, opened.previous_access_ms))
 }
 
 /// Reads a table name argument. Error: `ERR syntax error` when it is not

@@ -1,5 +1,7 @@
 //! A table's whole history as one blob, for the AOF: `FRAME.RESTORE id
 //! table blob` is how the rewrite stores a table, and how a `FILE` load is
+//! logged; and one new version as a blob relative to the current one:
+//! `FRAME.PUSH`, how an op whose result could differ on a second run is
 //! logged.
 //!
 //! Blob layout: a u32 (little-endian) length, that many bytes of JSON
@@ -11,6 +13,7 @@
 //! about one frame on disk, and decoded versions share buffers again.
 
 use bytes::Bytes;
+use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
 use super::{Table, Version};
@@ -100,6 +103,108 @@ pub fn decode_table(blob: &[u8]) -> Result<Table> {
     Table::from_parts(versions, meta.cursor, meta.next_number)
 }
 
+/// One new version as a blob relative to `base`, the table's current frame:
+/// a u32 (little-endian) length, the version's JSON metadata (as in a
+/// table blob), then [`persistence::snapshot::encode_frames_after`] of its
+/// frame, which stores only the columns it does not share with `base`.
+pub fn encode_version(base: &DataFrame, version: &Version) -> Result<Vec<u8>> {
+    let meta = VersionMeta {
+        number: version.number,
+        action: version.action.clone(),
+        params: version.params.clone(),
+        timestamp: version.timestamp.clone(),
+        change_summary: version.change_summary.clone(),
+        rows_before: version.rows_before,
+        columns_before: version.columns_before,
+    };
+    let json = serde_json::to_vec(&meta).map_err(|e| encode_error(&e))?;
+    let frame = std::slice::from_ref(&version.frame);
+    let encoded = persistence::snapshot::encode_frames_after(Some(base), frame)
+        .map_err(|e| encode_error(&e))?;
+    let len = u32::try_from(json.len()).map_err(|e| encode_error(&e))?;
+    let mut out = Vec::with_capacity(4 + json.len() + encoded.len());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&encoded);
+    Ok(out)
+}
+
+/// Decodes a blob from [`encode_version`] against the same `base`.
+/// Error: `ERR invalid version snapshot: ...`; never panics on bad input.
+pub fn decode_version(base: &DataFrame, blob: &[u8]) -> Result<Version> {
+    let bad = |what: &dyn std::fmt::Display| {
+        CommandError::err(format!("invalid version snapshot: {what}"))
+    };
+    let Some((len, rest)) = blob.split_first_chunk::<4>() else {
+        return Err(bad(&"too short"));
+    };
+    let len = u32::from_le_bytes(*len) as usize;
+    if rest.len() < len {
+        return Err(bad(&"metadata length past the end"));
+    }
+    let (json, frames) = rest.split_at(len);
+    let m: VersionMeta = serde_json::from_slice(json).map_err(|e| bad(&e))?;
+    let mut frames =
+        persistence::snapshot::decode_frames_after(Some(base), frames).map_err(|e| bad(&e))?;
+    let (Some(frame), true) = (frames.pop(), frames.is_empty()) else {
+        return Err(bad(&"expected exactly one frame"));
+    };
+    Ok(Version {
+        number: m.number,
+        frame,
+        action: m.action,
+        params: m.params,
+        timestamp: m.timestamp,
+        change_summary: m.change_summary,
+        rows_before: m.rows_before,
+        columns_before: m.columns_before,
+    })
+}
+
+/// `FRAME.PUSH id table blob HISTMAX n`
+///
+/// Adds the version in `blob` (from [`encode_version`], relative to the
+/// table's current frame) after the cursor, as `FRAME.APPLY` adds one, at
+/// most `n` versions kept. How the AOF logs an op whose result may differ
+/// if it ran again (`sql`: its row order and the other tables it reads).
+/// Reply: `+OK`. Errors: missing session or table; `ERR invalid version
+/// snapshot: ...`; `ERR HISTMAX must be positive` (nothing changes).
+pub fn push(
+    ctx: &mut crate::ctx::Ctx,
+    args: &mut crate::parse::Parse,
+) -> Result<crate::reply::Reply> {
+    let id = args.next_bytes()?;
+    let name = super::table_arg(args)?;
+    let blob = args.next_bytes()?;
+    if !args.eat_keyword("HISTMAX") {
+        return Err(CommandError::syntax());
+    }
+    let history_max = usize::try_from(args.next_i64()?)
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| CommandError::err("HISTMAX must be positive"))?;
+    args.finish()?;
+    let target = super::target(ctx, &id)?;
+    let slot = super::find_table(&target.session, &id, &name)?;
+    let argv = args.argv().to_vec();
+    Ok(super::defer(move || {
+        let mut t = slot.lock();
+        let version = decode_version(t.frame(), &blob)?;
+        target.commit_table(&name, &slot, &mut t, &argv, |t| {
+            t.push(
+                version.frame,
+                version.action,
+                version.params,
+                version.change_summary,
+                history_max,
+                target.now_ms,
+            );
+            Ok(())
+        })?;
+        Ok(crate::reply::Reply::ok())
+    }))
+}
+
 /// The record that recreates `table` as `name` in session `id`:
 /// `FRAME.RESTORE id name blob`.
 pub fn restore_argv(id: &[u8], name: &str, table: &Table) -> Result<Vec<Bytes>> {
@@ -129,7 +234,10 @@ pub fn restore(
     let name = super::table_arg(args)?;
     let blob = args.next_bytes()?;
     args.finish()?;
-    let target = super::target(ctx, &id)?;
+    let (target, previous_access) = super::target_and_previous_access(ctx, &id)?;
+    // Restoring is not an access: the rewrite's SESSION.RESTORE set the
+    // access time this must keep.
+    target.session.touch(previous_access);
     let argv = args.argv().to_vec();
     Ok(super::defer(move || {
         let table = decode_table(&blob)?;
