@@ -32,6 +32,11 @@ pub async fn run(server: Arc<Server>) {
             _ = server.shutdown_signal() => return,
             _ = tokio::time::sleep(pause) => {}
         }
+        if server.aof.status.is_loading() {
+            // Replay decides expiry at each record's own time; the real
+            // clock must not remove keys a later record still extends.
+            continue;
+        }
         let expiring = server.clone();
         // The cycle takes database locks in short chunks; it runs on the
         // blocking pool so it never occupies an async worker for its budget.
@@ -47,7 +52,7 @@ pub async fn run(server: Arc<Server>) {
         };
         close_idle_clients(&server);
         if commands::aof::rewrite::auto_rewrite_due(&server) {
-            tracing::info!("Starting automatic rewriting of AOF on growth");
+            tracing::info!("Starting a scheduled or automatic AOF rewrite");
             if let Err(e) = commands::aof::rewrite::start(&server) {
                 tracing::warn!(error = %e.0, "automatic AOF rewrite not started");
             }

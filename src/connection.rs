@@ -266,15 +266,26 @@ impl Connection {
     /// Waits until the AOF records of the replies in the output buffer are
     /// durable. Waits on the writer's thread, never blocking this worker;
     /// other clients' records written meanwhile share the fsync (group
-    /// commit). A failed write or fsync is logged; like Redis, the reply is
-    /// still sent (`aof_last_write_status` reports the error).
+    /// commit). A failed write or fsync stops the server before the reply
+    /// goes out, as Redis 7 does under `appendfsync always`.
     async fn wait_durable(&mut self) {
         let Some(pending) = self.durable.take() else {
             return;
         };
         let waited = pending.writer.wait_durable_async(pending.ticket).await;
         if let Ok(Err(e)) | Err(e) = waited.map_err(std::io::Error::other) {
-            tracing::error!(id = self.client.id, error = %e, "AOF write failed");
+            // As Redis 7: the reply would claim a durability that the disk
+            // refused, and a failed fsync may have dropped the pages.
+            tracing::error!(
+                error = %e,
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
+            );
+            std::process::exit(1);
+        }
+        // The last handle on a replaced writer flushes, fsyncs and joins
+        // its threads when dropped: not on an async worker.
+        if std::sync::Arc::strong_count(&pending.writer) == 1 {
+            tokio::task::spawn_blocking(move || drop(pending));
         }
     }
 

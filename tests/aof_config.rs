@@ -2,7 +2,8 @@
 //! appendonly yes` on a server with data makes a base that holds it;
 //! `CONFIG SET appendfsync` changes the policy while writes go on; a frame
 //! op whose session is deleted while it runs changes nothing, in memory or
-//! in the AOF; a second `BGREWRITEAOF` during one is refused.
+//! in the AOF; a second `BGREWRITEAOF` during one is refused, and `BGSAVE`
+//! is refused or, with `SCHEDULE`, runs after it.
 
 mod aof_support;
 mod common;
@@ -112,19 +113,44 @@ fn a_second_rewrite_during_one_is_refused() {
     let mut con = server.conn();
     // A base big enough that the first rewrite is still running.
     let payload = "x".repeat(64 * 1024);
-    for i in 0..400 {
+    for i in 0..800 {
         ok(&mut con, &["SET", &format!("big{i}"), &payload]);
     }
     let started = text(&ok(&mut con, &["BGREWRITEAOF"]));
     assert_eq!(started, "Background append only file rewriting started");
-    // Writing and fsyncing 25 MB takes far longer than one round trip.
+    // Writing and fsyncing 50 MB takes far longer than a few round trips.
     let second = call(&mut con, &[b"BGREWRITEAOF"]);
     assert_eq!(
         second,
         Err("ERR Background append only file rewriting already in progress".to_string())
     );
-    let persistence = wait_no_rewrite(&mut con);
-    assert_eq!(info_int(&persistence, "aof_rewrites"), 1);
+    // BGSAVE is a rewrite too: refused as Redis refuses it during an AOF
+    // rewrite, or scheduled for after it.
+    assert_eq!(
+        call(&mut con, &[b"BGSAVE"]),
+        Err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.".to_string())
+    );
+    let scheduled = text(&ok(&mut con, &["BGSAVE", "SCHEDULE"]));
+    assert_eq!(scheduled, "Background saving scheduled");
+    assert_eq!(
+        info_int(&info(&mut con, "persistence"), "aof_rewrite_scheduled"),
+        1
+    );
+    // The scheduled one starts when the first ends (the server's cron runs
+    // `hz` times a second).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let persistence = loop {
+        let persistence = wait_no_rewrite(&mut con);
+        if info_int(&persistence, "aof_rewrites") == 2 {
+            break persistence;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the scheduled rewrite did not run"
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(info_int(&persistence, "aof_rewrite_scheduled"), 0);
     assert_eq!(persistence["aof_last_bgrewrite_status"], "ok");
     server.kill9();
 }

@@ -84,6 +84,14 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         spec.stats.rejected_calls.fetch_add(1, Relaxed);
         return Reply::Error("LOADING Redis is loading the dataset in memory".into());
     }
+    if spec.has_flag("write")
+        && !ctx.client.aof_loader
+        && let Some(error) = ctx.server.aof.write_error()
+    {
+        // Redis 7 refuses writes while the AOF cannot be written.
+        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        return Reply::Error(format!("MISCONF Errors writing to the AOF file: {error}"));
+    }
     {
         let mut info = ctx.client.handle.info.lock();
         info.last_cmd.clear();

@@ -145,6 +145,9 @@ struct Shared {
     /// A second handle on the file for fsyncs outside the writer thread (the
     /// everysec syncer, flush_and_sync); fdatasync acts on the file, not the fd.
     sync_file: File,
+    /// True while the latest write or fsync failed: what
+    /// [`AofWriter::is_failing`] reads without taking the lock.
+    failing: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -166,6 +169,14 @@ impl Shared {
             Some((through, msg)) if *through >= end => Some(Err(io::Error::other(msg.clone()))),
             _ => None,
         }
+    }
+
+    /// Mirrors whether the latest write or fsync failed into `failing`.
+    /// Called with the lock held, after `write_error` or `sync_error` changed.
+    fn note_status(&self, st: &State) {
+        let failing = st.write_error.is_some() || st.sync_error.is_some();
+        self.failing
+            .store(failing, std::sync::atomic::Ordering::Release);
     }
 
     /// Wakes every waiter after `written`, `synced` or `failed` moved.
@@ -193,12 +204,14 @@ impl Shared {
                 st.synced = st.synced.max(target);
                 st.stats.fsyncs += 1;
                 st.sync_error = None;
+                self.note_status(&st);
             }
             Err(e) => {
                 let msg = format!("fsync of the AOF failed: {e}");
                 tracing::warn!("{msg}");
                 st.stats.errors += 1;
                 st.sync_error = Some(msg.clone());
+                self.note_status(&st);
                 if self.policy == FsyncPolicy::Always {
                     st.failed = Some((target, msg));
                 }
@@ -250,6 +263,7 @@ impl AofWriter {
             progress: Condvar::new(),
             syncer: Condvar::new(),
             sync_file: file.try_clone()?,
+            failing: std::sync::atomic::AtomicBool::new(false),
         });
         let mut writer = AofWriter {
             shared: Arc::clone(&shared),
@@ -389,6 +403,14 @@ impl AofWriter {
             None => Ok(()),
             Some(msg) => Err(msg.clone()),
         }
+    }
+
+    /// True while [`AofWriter::last_write_status`] is an error; cheap (no
+    /// lock), for checking before every write command.
+    pub fn is_failing(&self) -> bool {
+        self.shared
+            .failing
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Write and fsync counters since open.

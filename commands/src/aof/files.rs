@@ -73,6 +73,21 @@ impl AofFiles {
         Ok((path, seq))
     }
 
+    /// Takes the last incremental file back out of the manifest and deletes
+    /// it (a rewrite that failed before writing to it).
+    pub fn remove_last_incr(&mut self) -> io::Result<()> {
+        let mut next = self.manifest.clone();
+        let Some(last) = next.incrs.pop() else {
+            return Ok(());
+        };
+        if next.incrs.is_empty() {
+            // Always keep a file to append to.
+            return Ok(());
+        }
+        self.write_manifest(next)?;
+        fs::remove_file(self.dir.join(&last.name))
+    }
+
     /// Path for a rewrite's temporary base file.
     pub fn temp_base(&self) -> PathBuf {
         self.dir

@@ -13,8 +13,11 @@
 //! Replay pins "now" to each record's clock, so every expiry decision made
 //! while loading is the one the command made when it ran: a key that was
 //! still alive when a later command extended it is alive again at that
-//! point of the replay, and one that had expired is gone. No `DEL` is
-//! logged when a key expires.
+//! point of the replay, and one that had expired is gone. A key removed
+//! because it expired is also logged, as `DEL`, as Redis propagates it (a
+//! command whose clock was read before it waited for the lock may run
+//! after the removal), and the active expiry cycle does not run while the
+//! AOF loads.
 //!
 //! Under `appendfsync always` the reply must wait until the record is
 //! durable: [`Aof::log`] leaves the record's [`Ticket`] in a thread-local
@@ -44,6 +47,10 @@ use crate::state::Server;
 /// (ms since the epoch). Not a command clients can send.
 pub const CLOCK: &str = "FRAMEKV.CLOCK";
 
+/// Records whose arguments exceed this many bytes are encoded before the
+/// logging lock is taken (64 KiB).
+const PRE_ENCODE_ABOVE: usize = 64 * 1024;
+
 /// The AOF as seen by commands: off, or appending to one writer.
 #[derive(Default)]
 pub struct Aof {
@@ -63,10 +70,15 @@ pub struct Status {
     pub loading: AtomicBool,
     /// Unix seconds when loading started (`loading_start_time`).
     pub loading_start_unix: AtomicI64,
-    /// Bytes of AOF to load, and loaded so far.
+    /// Bytes of AOF to load (`loading_total_bytes`).
     pub loading_total_bytes: AtomicU64,
+    /// Bytes replayed so far, approximately (`loading_loaded_bytes`).
+    pub loading_loaded_bytes: AtomicU64,
     /// A rewrite is running (`aof_rewrite_in_progress`).
     pub rewrite_in_progress: AtomicBool,
+    /// A rewrite is to start once the running one ends (`BGSAVE SCHEDULE`;
+    /// `aof_rewrite_scheduled`).
+    pub rewrite_scheduled: AtomicBool,
     /// When the running rewrite started.
     pub rewrite_started: Mutex<Option<Instant>>,
     /// Seconds the last rewrite took (-1 before the first).
@@ -75,6 +87,11 @@ pub struct Status {
     pub last_rewrite_ok: AtomicBool,
     /// Rewrites completed since start (`aof_rewrites`).
     pub rewrites: AtomicU64,
+    /// Rewrites failed in a row (`aof_rewrites_consecutive_failures`).
+    pub consecutive_failures: AtomicU64,
+    /// When the last rewrite failed: automatic rewrites wait
+    /// [`rewrite::RETRY_AFTER_FAILURE`] after it.
+    pub last_failure: Mutex<Option<Instant>>,
     /// Size of the base file after the last rewrite or at load (`aof_base_size`).
     pub base_size: AtomicU64,
     /// AOF size after the last rewrite or at load: automatic rewrites
@@ -90,11 +107,15 @@ impl Default for Status {
             loading: AtomicBool::new(false),
             loading_start_unix: AtomicI64::new(0),
             loading_total_bytes: AtomicU64::new(0),
+            loading_loaded_bytes: AtomicU64::new(0),
             rewrite_in_progress: AtomicBool::new(false),
+            rewrite_scheduled: AtomicBool::new(false),
             rewrite_started: Mutex::new(None),
             last_rewrite_time_sec: AtomicI64::new(-1),
             last_rewrite_ok: AtomicBool::new(true),
             rewrites: AtomicU64::new(0),
+            consecutive_failures: AtomicU64::new(0),
+            last_failure: Mutex::new(None),
             base_size: AtomicU64::new(0),
             rewrite_base_size: AtomicU64::new(0),
             last_save_unix: AtomicI64::new(crate::keyspace::now_ms() / 1000),
@@ -149,6 +170,14 @@ impl Aof {
         if !self.is_enabled() {
             return;
         }
+        // A big record (a FRAME.LOAD payload) is encoded before the lock,
+        // so other writers wait for a copy, not for the encoding.
+        let size: usize = argv.iter().map(|a| a.as_ref().len()).sum();
+        let encoded = (size > PRE_ENCODE_ABOVE).then(|| {
+            let mut out = Vec::with_capacity(size + 64 * argv.len());
+            record::encode(argv, &mut out);
+            out
+        });
         let mut state = self.state.lock();
         let Some(writer) = state.writer.clone() else {
             return;
@@ -168,7 +197,10 @@ impl Aof {
                 let now = now_ms.to_string();
                 record::encode(&[CLOCK.as_bytes(), now.as_bytes()], buf);
             }
-            record::encode(argv, buf);
+            match &encoded {
+                Some(encoded) => buf.extend_from_slice(encoded),
+                None => record::encode(argv, buf),
+            }
         });
         drop(state);
         if writer.policy() == FsyncPolicy::Always {
@@ -190,22 +222,35 @@ impl Aof {
 
     /// Reopens the current file with `policy` (`CONFIG SET appendfsync`):
     /// under the logging lock, the old writer is flushed and fsynced first,
-    /// so records stay in order. On an error the old writer stays.
-    pub fn reopen(&self, policy: FsyncPolicy) {
+    /// so records stay in order. Blocking. Error: the flush's or the open's,
+    /// and the old writer stays.
+    pub fn reopen(&self, policy: FsyncPolicy) -> Result<(), String> {
         let mut state = self.state.lock();
         let Some(old) = state.writer.as_ref() else {
-            return;
+            return Ok(());
         };
         if old.policy() == policy {
-            return;
+            return Ok(());
         }
-        let reopened = old
+        let writer = old
             .flush_and_sync()
-            .and_then(|()| AofWriter::open(old.path(), policy));
-        match reopened {
-            Ok(writer) => state.writer = Some(Arc::new(writer)),
-            Err(e) => tracing::error!(error = %e, "cannot reopen the AOF with the new appendfsync"),
+            .and_then(|()| AofWriter::open(old.path(), policy))
+            .map_err(|e| format!("cannot reopen the AOF with the new appendfsync: {e}"))?;
+        state.writer = Some(Arc::new(writer));
+        Ok(())
+    }
+
+    /// The error of the latest failed write or fsync while it stands (a
+    /// later success clears it); `None` when the AOF is off or healthy.
+    pub fn write_error(&self) -> Option<String> {
+        if !self.is_enabled() {
+            return None;
         }
+        let writer = self.writer()?;
+        if !writer.is_failing() {
+            return None;
+        }
+        writer.last_write_status().err()
     }
 
     /// The current writer, if the AOF is on.
@@ -285,6 +330,25 @@ fn load_then_open(server: &Arc<Server>) -> Result<(), String> {
     *server.aof.files.lock() = Some(files);
     server.aof.switch_to(Some(Arc::new(writer)));
     Ok(())
+}
+
+/// Why `CONFIG SET name value` may not change the AOF now, checked before
+/// any directive is set: `appendonly` cannot change while the AOF loads,
+/// nor be turned on while a rewrite (which would have to be the one that
+/// turns it on) runs.
+pub fn config_refusal(server: &Server, name: &str, value: &str) -> Option<&'static str> {
+    if name != "appendonly" {
+        return None;
+    }
+    let status = &server.aof.status;
+    if status.is_loading() {
+        return Some("the AOF is loading");
+    }
+    let turning_on = value == "yes" && !server.aof.is_enabled();
+    if turning_on && status.rewrite_in_progress.load(Ordering::Acquire) {
+        return Some("an AOF rewrite is in progress; try again when it ends");
+    }
+    None
 }
 
 /// Applies a `CONFIG SET` of `appendonly`: turning the AOF on starts a

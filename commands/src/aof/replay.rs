@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 
 use bytes::Bytes;
 use persistence::loader::{self, LoadError, LoadReport};
@@ -18,11 +19,10 @@ use crate::state::Server;
 /// keyspace. `truncated_ok` is `aof-load-truncated`. The AOF must be off
 /// while this runs (replayed commands must not be logged again).
 ///
-/// A record whose command fails (e.g. an op on a table a later record
-/// dropped is not possible, but a command that failed when it first ran is
-/// never logged) is counted and logged at debug level, as Redis ignores
-/// command errors while loading; an unknown command stops the load, as in
-/// Redis. Errors: the loader's ([`LoadError`]: corrupt or torn record,
+/// A record whose command fails is counted and logged as a warning (only
+/// commands that succeeded are logged, so it means the data diverged) and
+/// the load goes on, as Redis ignores command errors while loading; an
+/// unknown command stops the load, as in Redis. Errors: the loader's ([`LoadError`]: corrupt or torn record,
 /// missing file, bad manifest, unknown command), naming file and offset.
 pub fn replay(
     server: &Arc<Server>,
@@ -36,7 +36,28 @@ pub fn replay(
     let mut now_ms = crate::keyspace::now_ms();
     let mut failed = 0u64;
     let databases = server.keyspace.len();
+    let total: u64 = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0);
+    let status = &server.aof.status;
+    status.loading_total_bytes.store(total, Relaxed);
+    status.loading_loaded_bytes.store(0, Relaxed);
+    // Bytes replayed, approximately: each record's arguments plus framing.
+    let mut loaded = 0u64;
+    let mut records = 0u64;
     let result = loader::load_dir(dir, prefix, truncated_ok, |argv: Vec<Bytes>| {
+        loaded += argv.iter().map(|a| a.len() as u64 + 16).sum::<u64>() + 12;
+        records += 1;
+        if records.is_multiple_of(4096) {
+            status.loading_loaded_bytes.store(loaded, Relaxed);
+        }
         let name = argv.first().map(|n| n.as_ref()).unwrap_or_default();
         if name.eq_ignore_ascii_case(b"SELECT") {
             let db = number(&argv)?;
@@ -66,8 +87,10 @@ pub fn replay(
             reply => reply,
         };
         if let Reply::Error(line) = reply {
+            // Only commands that succeeded are logged: one that fails now
+            // means the data set differs from what the server had.
             failed += 1;
-            tracing::debug!(error = %line, "a command in the AOF failed on replay");
+            tracing::warn!(error = %line, "a command in the AOF failed on replay");
         }
         Ok(())
     });

@@ -26,6 +26,10 @@ use crate::frame::Table;
 use crate::keyspace::Value;
 use crate::state::Server;
 
+/// How long automatic rewrites wait after a failed one (a full disk would
+/// otherwise start one every cron tick); `BGREWRITEAOF` is not held back.
+pub const RETRY_AFTER_FAILURE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// One key of the snapshot.
 enum Item {
     String(Bytes),
@@ -82,6 +86,7 @@ fn finish(server: &Server, result: io::Result<u64>) {
             status.rewrite_base_size.store(base_size, Relaxed);
             status.rewrites.fetch_add(1, Relaxed);
             status.last_rewrite_ok.store(true, Relaxed);
+            status.consecutive_failures.store(0, Relaxed);
             status
                 .last_save_unix
                 .store(crate::keyspace::now_ms() / 1000, Relaxed);
@@ -89,6 +94,8 @@ fn finish(server: &Server, result: io::Result<u64>) {
         Err(e) => {
             tracing::error!(error = %e, "background AOF rewrite failed");
             status.last_rewrite_ok.store(false, Relaxed);
+            status.consecutive_failures.fetch_add(1, Relaxed);
+            *status.last_failure.lock() = Some(Instant::now());
         }
     }
     status.rewrite_in_progress.store(false, Relaxed);
@@ -104,26 +111,31 @@ fn rewrite(server: &Arc<Server>, enable: bool) -> io::Result<u64> {
     }
     // Set just above.
     let files = files_slot.as_mut().expect("AOF files");
+    let logging = aof.is_enabled() || enable;
+    // Most of what is buffered reaches the disk before the locks are taken,
+    // so the flush under them is short.
+    if let Some(old) = aof.writer() {
+        old.flush_and_sync()?;
+    }
     let (incr_path, incr_seq) = files.add_incr()?;
-    let writer = if aof.is_enabled() || enable {
-        Some(Arc::new(AofWriter::open(
-            &incr_path,
-            super::policy(server),
-        )?))
-    } else {
-        None
-    };
-    let (snapshot, now_ms) = {
+    let switched = {
         let dbs = server.keyspace.all_dbs();
         let now_ms = crate::keyspace::now_ms();
-        if let Some(writer) = writer {
-            if let Some(old) = aof.writer() {
-                old.flush_and_sync()?;
+        switch_writer(server, logging, &incr_path).map(|()| {
+            let snapshot: Vec<DbSnapshot> = dbs.iter().map(|db| capture(db, now_ms)).collect();
+            (snapshot, now_ms)
+        })
+    };
+    let (snapshot, now_ms) = match switched {
+        Ok(taken) => taken,
+        Err(e) => {
+            // Nothing was written to the new file: the manifest goes back to
+            // naming the one the writer still appends to.
+            if let Err(undo) = files.remove_last_incr() {
+                tracing::error!(error = %undo, "cannot take the new incremental file out of the manifest");
             }
-            aof.switch_to(Some(writer));
+            return Err(e);
         }
-        let snapshot: Vec<DbSnapshot> = dbs.iter().map(|db| capture(db, now_ms)).collect();
-        (snapshot, now_ms)
     };
     let temp = files.temp_base();
     let written = write_base(&temp, &snapshot, now_ms);
@@ -133,6 +145,22 @@ fn rewrite(server: &Arc<Server>, enable: bool) -> io::Result<u64> {
     }
     drop(snapshot);
     files.install_base(&temp, incr_seq)
+}
+
+/// Under every database lock: opens the new incremental file with the
+/// `appendfsync` in force now (a `CONFIG SET` just before cannot be lost),
+/// makes what the old writer holds durable, and switches to it. Does
+/// nothing when the AOF stays off.
+fn switch_writer(server: &Server, logging: bool, incr_path: &std::path::Path) -> io::Result<()> {
+    if !logging {
+        return Ok(());
+    }
+    let writer = AofWriter::open(incr_path, super::policy(server))?;
+    if let Some(old) = server.aof.writer() {
+        old.flush_and_sync()?;
+    }
+    server.aof.switch_to(Some(Arc::new(writer)));
+    Ok(())
 }
 
 /// The live keys of one database (expired ones are left out).
@@ -195,13 +223,26 @@ fn write_base(path: &std::path::Path, snapshot: &[DbSnapshot], now_ms: i64) -> i
     file.sync_all()
 }
 
-/// True when `auto-aof-rewrite-percentage` and `auto-aof-rewrite-min-size`
-/// call for a rewrite: the AOF is on, no rewrite runs, it is at least the
+/// True when a rewrite should start now: one was scheduled (`BGSAVE
+/// SCHEDULE`) and none runs, or `auto-aof-rewrite-percentage` and
+/// `auto-aof-rewrite-min-size` call for one: the AOF is on, no rewrite runs,
+/// it is at least the
 /// minimum size and has grown by the percentage since the last rewrite (or
 /// the start), as Redis 7's `serverCron` decides.
 pub fn auto_rewrite_due(server: &Server) -> bool {
     let status = &server.aof.status;
-    if !server.aof.is_enabled() || status.rewrite_in_progress.load(Relaxed) || status.is_loading() {
+    if status.rewrite_in_progress.load(Relaxed) || status.is_loading() {
+        return false;
+    }
+    if status.rewrite_scheduled.swap(false, AcqRel) {
+        return true;
+    }
+    if !server.aof.is_enabled() {
+        return false;
+    }
+    if status.last_failure.lock().is_some_and(|at| {
+        status.consecutive_failures.load(Relaxed) > 0 && at.elapsed() < RETRY_AFTER_FAILURE
+    }) {
         return false;
     }
     let percentage = server.config.get_i64("auto-aof-rewrite-percentage");

@@ -86,6 +86,7 @@ impl Db {
         let expired =
             matches!(self.entries.get(key), Some(e) if e.expire_at.is_some_and(|at| at <= now_ms));
         if expired && let Some(entry) = self.remove(key) {
+            self.log_expired(key, now_ms);
             self.count_expired(&entry.value);
             // A session's tables may hold gigabytes: not freed under the lock.
             if matches!(entry.value, Value::Session(_)) {
@@ -93,6 +94,14 @@ impl Db {
             }
         }
         expired
+    }
+
+    /// Logs the removal of an expired key as `DEL key`, as Redis propagates
+    /// expiry: a command that ran on an earlier clock but after the removal
+    /// (it waited for the lock) then replays against the missing key, as it
+    /// ran.
+    fn log_expired(&self, key: &[u8], now_ms: i64) {
+        self.log(now_ms, &[b"DEL".as_slice(), key]);
     }
 
     fn count_expired(&mut self, value: &Value) {
@@ -222,6 +231,7 @@ impl Db {
             // first() was Some just above, so pop_first() is too.
             let (_, key) = self.deadlines.pop_first().expect("non-empty deadline set");
             if let Some(entry) = self.entries.swap_remove(&key) {
+                self.log_expired(&key, now_ms);
                 self.count_expired(&entry.value);
                 freed.push(entry.value);
             }

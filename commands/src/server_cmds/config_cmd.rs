@@ -124,6 +124,11 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         values.push(config::normalise(directive, &raw).map_err(|e| set_failed(directive, &e))?);
     }
     for (directive, value) in chosen.iter().zip(&values) {
+        if let Some(why) = crate::aof::config_refusal(ctx.server, directive.name, value) {
+            return Err(set_failed(directive, why));
+        }
+    }
+    for (directive, value) in chosen.iter().zip(&values) {
         // Validated above, so this cannot fail; an error here would mean the
         // table and `normalise` disagree, which is worth surfacing.
         ctx.server
@@ -140,8 +145,10 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         // reply, so this client's next write is under the new policy.
         let server = ctx.server.clone();
         return Ok(Reply::deferred(move || {
-            server.aof.reopen(crate::aof::policy(&server));
-            Reply::ok()
+            match server.aof.reopen(crate::aof::policy(&server)) {
+                Ok(()) => Reply::ok(),
+                Err(e) => Reply::Error(format!("ERR {e}")),
+            }
         }));
     }
     Ok(Reply::ok())

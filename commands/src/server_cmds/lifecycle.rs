@@ -116,14 +116,27 @@ pub fn save(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 
 /// `BGSAVE [SCHEDULE]` — starts an AOF rewrite (framekv's snapshot).
 ///
-/// Reply: `+Background saving started`, as Redis; with `SCHEDULE` while a
-/// rewrite runs, `+Background saving scheduled` is not offered: the reply
-/// is the error below. Errors: `ERR syntax error` for an argument other
-/// than `SCHEDULE`; `ERR Background append only file rewriting already in
-/// progress`.
+/// Reply: `+Background saving started`, as Redis; while a rewrite runs,
+/// with `SCHEDULE`, `+Background saving scheduled` (the rewrite starts once
+/// the running one ends, `aof_rewrite_scheduled:1` meanwhile). Errors: `ERR
+/// syntax error` for an argument other than `SCHEDULE`; while a rewrite
+/// runs, without `SCHEDULE`, Redis 7's `ERR Another child process is
+/// active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to
+/// schedule a BGSAVE whenever possible.`
 pub fn bgsave(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    args.eat_keyword("schedule");
+    let schedule = args.eat_keyword("schedule");
     args.finish()?;
-    crate::aof::rewrite::start(ctx.server)?;
-    Ok(Reply::Status("Background saving started".into()))
+    if crate::aof::rewrite::start(ctx.server).is_ok() {
+        return Ok(Reply::Status("Background saving started".into()));
+    }
+    if !schedule {
+        return Err(CommandError::err(
+            "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        ));
+    }
+    let status = &ctx.server.aof.status;
+    status
+        .rewrite_scheduled
+        .store(true, std::sync::atomic::Ordering::Release);
+    Ok(Reply::Status("Background saving scheduled".into()))
 }

@@ -1,11 +1,14 @@
 //! Sessions: a key of type `session` holding named tables (data frames with
 //! their history) and a small metadata map. `SESSION.*` commands live here.
 //!
-//! Locking: the database lock is held only to find a session and slide its
-//! TTL ([`access`]); the `tables` map lock only to find, add or remove a
-//! table; a table's own lock while its history is read or changed. A thread
-//! never takes the database lock while it holds a table or the tables map,
-//! so the order is always database, then map, then table.
+//! Locking: the database lock is held to find a session and slide its TTL
+//! ([`access`]) and to commit a frame change (see `frame::commit`); the
+//! `tables` map lock only to find, add or remove a table; a table's own lock
+//! while its history is read or changed. The order is a table, then the
+//! database, then the session's maps: a frame command holds its table while
+//! it commits under the database lock, and nothing blocks on a table's lock
+//! while holding the database lock (readers under it use the published
+//! state or `try_lock`).
 
 mod access;
 mod commands;

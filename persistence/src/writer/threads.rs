@@ -39,6 +39,7 @@ pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
                 st.stats.writes += 1;
                 st.stats.bytes_written += data.len() as u64;
                 st.write_error = None;
+                shared.note_status(&st);
                 shared.wake_waiters(&mut st);
                 drop(st);
                 if shared.policy == FsyncPolicy::Always {
@@ -58,6 +59,7 @@ pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
                 st.buf = data;
                 st.stats.errors += 1;
                 st.write_error = Some(msg.clone());
+                shared.note_status(&st);
                 st.failed = Some((end, msg));
                 shared.wake_waiters(&mut st);
                 if st.shutdown {

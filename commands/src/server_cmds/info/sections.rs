@@ -116,7 +116,9 @@ pub(super) fn persistence_section(out: &mut Info, server: &Server) {
     out.field("loading", u8::from(loading));
     out.field("async_loading", 0);
     out.field("rdb_changes_since_last_save", 0);
-    out.field("rdb_bgsave_in_progress", 0);
+    // BGSAVE starts a rewrite: scripts that wait on this field see it end.
+    let rewriting = status.rewrite_in_progress.load(Relaxed);
+    out.field("rdb_bgsave_in_progress", u8::from(rewriting));
     out.field("rdb_last_save_time", status.last_save_unix.load(Relaxed));
     out.field("rdb_last_bgsave_status", "ok");
     out.field("rdb_last_bgsave_time_sec", -1);
@@ -126,9 +128,11 @@ pub(super) fn persistence_section(out: &mut Info, server: &Server) {
         "aof_enabled",
         u8::from(server.config.get_bool("appendonly")),
     );
-    let rewriting = status.rewrite_in_progress.load(Relaxed);
     out.field("aof_rewrite_in_progress", u8::from(rewriting));
-    out.field("aof_rewrite_scheduled", 0);
+    out.field(
+        "aof_rewrite_scheduled",
+        u8::from(status.rewrite_scheduled.load(Relaxed)),
+    );
     out.field(
         "aof_last_rewrite_time_sec",
         status.last_rewrite_time_sec.load(Relaxed),
@@ -144,6 +148,10 @@ pub(super) fn persistence_section(out: &mut Info, server: &Server) {
         ok(status.last_rewrite_ok.load(Relaxed)),
     );
     out.field("aof_rewrites", status.rewrites.load(Relaxed));
+    out.field(
+        "aof_rewrites_consecutive_failures",
+        status.consecutive_failures.load(Relaxed),
+    );
     let writer = aof.writer();
     let write_ok = writer
         .as_ref()
@@ -165,9 +173,22 @@ pub(super) fn persistence_section(out: &mut Info, server: &Server) {
         );
         out.field("loading_total_bytes", total);
         out.field("loading_rdb_used_mem", 0);
-        out.field("loading_loaded_bytes", 0);
-        out.field("loading_loaded_perc", "0.00");
-        out.field("loading_eta_seconds", 1);
+        let loaded = status.loading_loaded_bytes.load(Relaxed).min(total);
+        let perc = if total == 0 {
+            0.0
+        } else {
+            loaded as f64 * 100.0 / total as f64
+        };
+        let elapsed =
+            (crate::keyspace::now_ms() / 1000 - status.loading_start_unix.load(Relaxed)).max(0);
+        let eta = if loaded == 0 {
+            1
+        } else {
+            ((total - loaded) as f64 * elapsed as f64 / loaded as f64) as i64
+        };
+        out.field("loading_loaded_bytes", loaded);
+        out.field("loading_loaded_perc", format!("{perc:.2}"));
+        out.field("loading_eta_seconds", eta);
     }
 }
 
