@@ -60,8 +60,11 @@ pub enum FsyncPolicy {
     Always,
     /// `everysec`: a ticket is durable once written to the file (in the OS
     /// page cache); a background thread fdatasyncs at most once per second
-    /// while unsynced data exists. A machine crash may lose about the last
-    /// second of acknowledged writes; a process crash loses none.
+    /// while unsynced data exists. The writer lets records gather for
+    /// [`GATHER_INTERVAL`] before writing them, and the server does not wait
+    /// for the write before replying: a process crash may lose about the
+    /// last millisecond of acknowledged writes, a machine crash about the
+    /// last second.
     EverySec,
     /// `no`: a ticket is durable once written; the OS decides when data
     /// reaches the disk (Linux: typically within 30 s). Only

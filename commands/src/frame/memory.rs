@@ -3,17 +3,18 @@
 //! A history of column-local edits holds many `DataFrame`s that reference the
 //! same Arrow buffers. Summing `DataFrame::estimated_size` over versions
 //! would count a shared column once per version, so columns are identified by
-//! the addresses of their value buffers and each distinct column is counted
-//! once.
+//! their buffers ([`persistence::snapshot::column_key`]) and each distinct
+//! column is counted once.
 
 use std::collections::HashSet;
 
-use polars::prelude::{Column, DataFrame, DataType};
+use persistence::snapshot::{ColumnKey, column_key};
+use polars::prelude::{Column, DataFrame};
 
-/// Columns already counted, by the (address, length) of each chunk's values
-/// buffer.
+/// Columns already counted, by their storage identity (the buffers of each
+/// chunk, as the AOF's snapshot codec identifies shared columns).
 #[derive(Default)]
-pub struct SeenBuffers(HashSet<Vec<(usize, usize)>>);
+pub struct SeenBuffers(HashSet<ColumnKey>);
 
 impl SeenBuffers {
     /// Bytes of `frame`'s columns not counted before (Polars'
@@ -25,7 +26,7 @@ impl SeenBuffers {
     /// Bytes of `column` unless an identical buffer set was counted before.
     /// Columns whose buffers cannot be identified are always counted.
     fn add_column(&mut self, column: &Column) -> usize {
-        let counted_before = buffer_key(column).is_some_and(|key| !self.0.insert(key));
+        let counted_before = column_key(column).is_some_and(|key| !self.0.insert(key));
         if counted_before {
             0
         } else {
@@ -54,54 +55,6 @@ fn column_bytes(column: &Column) -> usize {
         .map(|bitmap| bitmap.as_slice().0.len())
         .sum();
     series.estimated_size().saturating_sub(all_valid_bitmaps)
-}
-
-/// The identity of a column's storage: one (values address, length) pair a
-/// chunk. Two columns with the same key share their buffers (a version made
-/// by an op that did not touch the column, or a renamed column).
-fn buffer_key(column: &Column) -> Option<Vec<(usize, usize)>> {
-    // Scalar (broadcast) columns have no buffer to share until materialised.
-    let series = column.as_series()?;
-    let phys = series.to_physical_repr();
-    macro_rules! primitive {
-        ($ca:expr) => {
-            $ca.downcast_iter()
-                .map(|a| (a.values().as_ptr() as usize, a.len()))
-                .collect()
-        };
-    }
-    let key = match phys.dtype() {
-        DataType::Int8 => primitive!(phys.i8().ok()?),
-        DataType::Int16 => primitive!(phys.i16().ok()?),
-        DataType::Int32 => primitive!(phys.i32().ok()?),
-        DataType::Int64 => primitive!(phys.i64().ok()?),
-        DataType::UInt8 => primitive!(phys.u8().ok()?),
-        DataType::UInt16 => primitive!(phys.u16().ok()?),
-        DataType::UInt32 => primitive!(phys.u32().ok()?),
-        DataType::UInt64 => primitive!(phys.u64().ok()?),
-        DataType::Float32 => primitive!(phys.f32().ok()?),
-        DataType::Float64 => primitive!(phys.f64().ok()?),
-        DataType::Boolean => phys
-            .bool()
-            .ok()?
-            .downcast_iter()
-            .map(|a| (a.values().as_slice().0.as_ptr() as usize, a.len()))
-            .collect(),
-        DataType::String => phys
-            .str()
-            .ok()?
-            .downcast_iter()
-            .map(|a| (a.views().as_ptr() as usize, a.len()))
-            .collect(),
-        DataType::Binary => phys
-            .binary()
-            .ok()?
-            .downcast_iter()
-            .map(|a| (a.views().as_ptr() as usize, a.len()))
-            .collect(),
-        _ => return None,
-    };
-    Some(key)
 }
 
 #[cfg(test)]

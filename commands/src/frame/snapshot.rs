@@ -37,68 +37,93 @@ struct VersionMeta {
     columns_before: usize,
 }
 
+impl VersionMeta {
+    fn of(v: &Version) -> VersionMeta {
+        VersionMeta {
+            number: v.number,
+            action: v.action.clone(),
+            params: v.params.clone(),
+            timestamp: v.timestamp.clone(),
+            change_summary: v.change_summary.clone(),
+            rows_before: v.rows_before,
+            columns_before: v.columns_before,
+        }
+    }
+
+    fn with_frame(self, frame: DataFrame) -> Version {
+        Version {
+            number: self.number,
+            frame,
+            action: self.action,
+            params: self.params,
+            timestamp: self.timestamp,
+            change_summary: self.change_summary,
+            rows_before: self.rows_before,
+            columns_before: self.columns_before,
+        }
+    }
+}
+
+/// `len` (u32, little-endian) + `meta` as JSON + `frames`, the layout of
+/// both blobs.
+fn join_blob(meta: &impl Serialize, frames: Vec<u8>) -> Result<Vec<u8>> {
+    let json = serde_json::to_vec(meta).map_err(|e| encode_error(&e))?;
+    let len = u32::try_from(json.len()).map_err(|e| encode_error(&e))?;
+    let mut out = Vec::with_capacity(4 + json.len() + frames.len());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&frames);
+    Ok(out)
+}
+
+/// Splits a blob from [`join_blob`] into its metadata and frame bytes.
+/// Error: `ERR invalid <what> snapshot: ...`.
+fn split_blob<'a, M: serde::de::DeserializeOwned>(
+    blob: &'a [u8],
+    what: &str,
+) -> Result<(M, &'a [u8])> {
+    let Some((len, rest)) = blob.split_first_chunk::<4>() else {
+        return Err(invalid(what, &"too short"));
+    };
+    let len = u32::from_le_bytes(*len) as usize;
+    if rest.len() < len {
+        return Err(invalid(what, &"metadata length past the end"));
+    }
+    let (json, frames) = rest.split_at(len);
+    let meta = serde_json::from_slice(json).map_err(|e| invalid(what, &e))?;
+    Ok((meta, frames))
+}
+
+fn invalid(what: &str, why: &dyn std::fmt::Display) -> CommandError {
+    CommandError::err(format!("invalid {what} snapshot: {why}"))
+}
+
 /// Encodes `table` (every kept version, the cursor, the next number).
 /// Error: the frame codec's, as `ERR cannot encode table: ...`.
 pub fn encode_table(table: &Table) -> Result<Vec<u8>> {
     let meta = Meta {
         cursor: table.cursor(),
         next_number: table.next_number(),
-        versions: table
-            .versions()
-            .map(|v| VersionMeta {
-                number: v.number,
-                action: v.action.clone(),
-                params: v.params.clone(),
-                timestamp: v.timestamp.clone(),
-                change_summary: v.change_summary.clone(),
-                rows_before: v.rows_before,
-                columns_before: v.columns_before,
-            })
-            .collect(),
+        versions: table.versions().map(VersionMeta::of).collect(),
     };
-    let json = serde_json::to_vec(&meta).map_err(|e| encode_error(&e))?;
     let frames: Vec<_> = table.versions().map(|v| v.frame.clone()).collect();
     let encoded = persistence::snapshot::encode_frames(&frames).map_err(|e| encode_error(&e))?;
-    let len = u32::try_from(json.len()).map_err(|e| encode_error(&e))?;
-    let mut out = Vec::with_capacity(4 + json.len() + encoded.len());
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&json);
-    out.extend_from_slice(&encoded);
-    Ok(out)
+    join_blob(&meta, encoded)
 }
 
 /// Decodes a blob from [`encode_table`]. Error: `ERR invalid table
 /// snapshot: ...` naming what is wrong; never panics on bad input.
 pub fn decode_table(blob: &[u8]) -> Result<Table> {
-    let bad =
-        |what: &dyn std::fmt::Display| CommandError::err(format!("invalid table snapshot: {what}"));
-    let Some((len, rest)) = blob.split_first_chunk::<4>() else {
-        return Err(bad(&"too short"));
-    };
-    let len = u32::from_le_bytes(*len) as usize;
-    if rest.len() < len {
-        return Err(bad(&"metadata length past the end"));
-    }
-    let (json, frames) = rest.split_at(len);
-    let meta: Meta = serde_json::from_slice(json).map_err(|e| bad(&e))?;
-    let frames = persistence::snapshot::decode_frames(frames).map_err(|e| bad(&e))?;
+    let (meta, frames): (Meta, _) = split_blob(blob, "table")?;
+    let frames = persistence::snapshot::decode_frames(frames).map_err(|e| invalid("table", &e))?;
     if frames.len() != meta.versions.len() {
-        return Err(bad(&"frame count differs from version count"));
+        return Err(invalid("table", &"frame count differs from version count"));
     }
     let versions = meta
         .versions
         .into_iter()
         .zip(frames)
-        .map(|(m, frame)| Version {
-            number: m.number,
-            frame,
-            action: m.action,
-            params: m.params,
-            timestamp: m.timestamp,
-            change_summary: m.change_summary,
-            rows_before: m.rows_before,
-            columns_before: m.columns_before,
-        })
+        .map(|(m, frame)| m.with_frame(frame))
         .collect();
     Table::from_parts(versions, meta.cursor, meta.next_number)
 }
@@ -108,57 +133,22 @@ pub fn decode_table(blob: &[u8]) -> Result<Table> {
 /// table blob), then [`persistence::snapshot::encode_frames_after`] of its
 /// frame, which stores only the columns it does not share with `base`.
 pub fn encode_version(base: &DataFrame, version: &Version) -> Result<Vec<u8>> {
-    let meta = VersionMeta {
-        number: version.number,
-        action: version.action.clone(),
-        params: version.params.clone(),
-        timestamp: version.timestamp.clone(),
-        change_summary: version.change_summary.clone(),
-        rows_before: version.rows_before,
-        columns_before: version.columns_before,
-    };
-    let json = serde_json::to_vec(&meta).map_err(|e| encode_error(&e))?;
     let frame = std::slice::from_ref(&version.frame);
     let encoded = persistence::snapshot::encode_frames_after(Some(base), frame)
         .map_err(|e| encode_error(&e))?;
-    let len = u32::try_from(json.len()).map_err(|e| encode_error(&e))?;
-    let mut out = Vec::with_capacity(4 + json.len() + encoded.len());
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&json);
-    out.extend_from_slice(&encoded);
-    Ok(out)
+    join_blob(&VersionMeta::of(version), encoded)
 }
 
 /// Decodes a blob from [`encode_version`] against the same `base`.
 /// Error: `ERR invalid version snapshot: ...`; never panics on bad input.
 pub fn decode_version(base: &DataFrame, blob: &[u8]) -> Result<Version> {
-    let bad = |what: &dyn std::fmt::Display| {
-        CommandError::err(format!("invalid version snapshot: {what}"))
-    };
-    let Some((len, rest)) = blob.split_first_chunk::<4>() else {
-        return Err(bad(&"too short"));
-    };
-    let len = u32::from_le_bytes(*len) as usize;
-    if rest.len() < len {
-        return Err(bad(&"metadata length past the end"));
+    let (meta, frames): (VersionMeta, _) = split_blob(blob, "version")?;
+    let mut frames = persistence::snapshot::decode_frames_after(Some(base), frames)
+        .map_err(|e| invalid("version", &e))?;
+    match (frames.pop(), frames.is_empty()) {
+        (Some(frame), true) => Ok(meta.with_frame(frame)),
+        _ => Err(invalid("version", &"expected exactly one frame")),
     }
-    let (json, frames) = rest.split_at(len);
-    let m: VersionMeta = serde_json::from_slice(json).map_err(|e| bad(&e))?;
-    let mut frames =
-        persistence::snapshot::decode_frames_after(Some(base), frames).map_err(|e| bad(&e))?;
-    let (Some(frame), true) = (frames.pop(), frames.is_empty()) else {
-        return Err(bad(&"expected exactly one frame"));
-    };
-    Ok(Version {
-        number: m.number,
-        frame,
-        action: m.action,
-        params: m.params,
-        timestamp: m.timestamp,
-        change_summary: m.change_summary,
-        rows_before: m.rows_before,
-        columns_before: m.columns_before,
-    })
 }
 
 /// `FRAME.PUSH id table blob HISTMAX n`

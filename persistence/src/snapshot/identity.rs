@@ -1,9 +1,9 @@
 //! Storage identity of a column: which Arrow buffers it is made of.
 //!
-//! The same notion as `commands::frame::memory::SeenBuffers` (the address
-//! and length of each chunk's physical values buffer; the views buffer for
-//! strings), plus each chunk's validity bitmap, because an op can give the
-//! same values a new null mask. The dtype is not part of the key (it is not
+//! The address and length of each chunk's physical values buffer (the
+//! views buffer for strings), plus each chunk's validity bitmap, because an
+//! op can give the same values a new null mask. Frame memory accounting
+//! (`commands::frame::memory`) counts columns by this key too. The dtype is not part of the key (it is not
 //! hashable in a way that respects Polars' equality); callers compare it.
 
 use polars::prelude::{Column, DataType, StaticArray};
