@@ -55,6 +55,10 @@ const PRE_ENCODE_ABOVE: usize = 64 * 1024;
 #[derive(Default)]
 pub struct Aof {
     enabled: AtomicBool,
+    /// Set when a record was logged while the writer reported a failed
+    /// write or fsync; cleared by [`Aof::write_error`] once it recovered.
+    /// Lets every write command check for `MISCONF` without a lock.
+    failing: AtomicBool,
     state: Mutex<State>,
     /// The directory and manifest once the AOF is on (or a rewrite ran);
     /// held by a rewrite for its whole run.
@@ -203,6 +207,9 @@ impl Aof {
             }
         });
         drop(state);
+        if writer.is_failing() {
+            self.failing.store(true, Ordering::Release);
+        }
         if writer.policy() == FsyncPolicy::Always {
             PENDING.with(|slot| *slot.borrow_mut() = Some(Pending { writer, ticket }));
         }
@@ -242,15 +249,19 @@ impl Aof {
 
     /// The error of the latest failed write or fsync while it stands (a
     /// later success clears it); `None` when the AOF is off or healthy.
+    /// Lock-free unless a failure was seen when a record was logged.
     pub fn write_error(&self) -> Option<String> {
-        if !self.is_enabled() {
+        if !self.failing.load(Ordering::Acquire) {
             return None;
         }
-        let writer = self.writer()?;
-        if !writer.is_failing() {
-            return None;
+        let error = self
+            .writer()
+            .filter(|w| w.is_failing())
+            .and_then(|w| w.last_write_status().err());
+        if error.is_none() {
+            self.failing.store(false, Ordering::Release);
         }
-        writer.last_write_status().err()
+        error
     }
 
     /// The current writer, if the AOF is on.
