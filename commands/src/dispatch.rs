@@ -134,6 +134,25 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     }
 }
 
+/// Runs `argv` (already resolved to `spec` by [`resolve`]) for the AOF
+/// loader: the handler only, without the per-command book-keeping of
+/// [`execute`] (statistics, slow log, the client's last command and
+/// activity time), none of which a replayed command counts in, as Redis
+/// loads without `call()`.
+pub fn execute_loaded(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
+    let Some(handler) = spec.handler else {
+        return Reply::Error(CommandError::wrong_arity(spec.name).0);
+    };
+    let mut parse = Parse::new(argv);
+    if spec.name.contains('|') {
+        parse.try_next();
+    }
+    match handler(ctx, &mut parse) {
+        Ok(reply) => reply,
+        Err(e) => Reply::Error(e.0),
+    }
+}
+
 /// Redis 7's `ERR unknown command 'x', with args beginning with: 'a' 'b' `.
 fn unknown_command(name: &str, args: &[Bytes]) -> CommandError {
     let mut text = format!(
