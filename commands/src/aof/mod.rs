@@ -89,6 +89,9 @@ pub struct Status {
     pub last_rewrite_time_sec: AtomicI64,
     /// Whether the last rewrite succeeded (`aof_last_bgrewrite_status`).
     pub last_rewrite_ok: AtomicBool,
+    /// How long the last rewrite held every database lock to take its
+    /// snapshot, µs (`latest_fork_usec`, what Redis reports for its fork).
+    pub latest_snapshot_usec: AtomicU64,
     /// Rewrites completed since start (`aof_rewrites`).
     pub rewrites: AtomicU64,
     /// Rewrites failed in a row (`aof_rewrites_consecutive_failures`).
@@ -117,6 +120,7 @@ impl Default for Status {
             rewrite_started: Mutex::new(None),
             last_rewrite_time_sec: AtomicI64::new(-1),
             last_rewrite_ok: AtomicBool::new(true),
+            latest_snapshot_usec: AtomicU64::new(0),
             rewrites: AtomicU64::new(0),
             consecutive_failures: AtomicU64::new(0),
             last_failure: Mutex::new(None),

@@ -119,12 +119,22 @@ fn rewrite(server: &Arc<Server>, enable: bool) -> io::Result<u64> {
     }
     let (incr_path, incr_seq) = files.add_incr()?;
     let switched = {
+        let stalled = Instant::now();
         let dbs = server.keyspace.all_dbs();
         let now_ms = crate::keyspace::now_ms();
-        switch_writer(server, logging, &incr_path).map(|()| {
+        let taken = switch_writer(server, logging, &incr_path).map(|()| {
             let snapshot: Vec<DbSnapshot> = dbs.iter().map(|db| capture(db, now_ms)).collect();
             (snapshot, now_ms)
-        })
+        });
+        drop(dbs);
+        // What Redis reports as the fork's cost: how long clients waited.
+        let usec = stalled.elapsed().as_micros() as u64;
+        aof.status.latest_snapshot_usec.store(usec, Relaxed);
+        tracing::info!(
+            usec,
+            "AOF rewrite snapshot taken (clients waited this long)"
+        );
+        taken
     };
     let (snapshot, now_ms) = match switched {
         Ok(taken) => taken,
@@ -165,19 +175,22 @@ fn switch_writer(server: &Server, logging: bool, incr_path: &std::path::Path) ->
 
 /// The live keys of one database (expired ones are left out).
 fn capture(db: &crate::keyspace::Db, now_ms: i64) -> DbSnapshot {
-    db.iter()
-        .filter(|(_, e)| e.expire_at.is_none_or(|at| at > now_ms))
-        .map(|(key, entry)| {
-            let item = match &entry.value {
-                Value::String(s) => Item::String(s.clone()),
-                Value::Session(s) => Item::Session {
-                    restore: crate::session::restore::restore_argv(key, s),
-                    tables: s.published_tables(),
-                },
-            };
-            (key.clone(), item, entry.expire_at)
-        })
-        .collect()
+    let mut keys = Vec::with_capacity(db.len());
+    keys.extend(
+        db.iter()
+            .filter(|(_, e)| e.expire_at.is_none_or(|at| at > now_ms))
+            .map(|(key, entry)| {
+                let item = match &entry.value {
+                    Value::String(s) => Item::String(s.clone()),
+                    Value::Session(s) => Item::Session {
+                        restore: crate::session::restore::restore_argv(key, s),
+                        tables: s.published_tables(),
+                    },
+                };
+                (key.clone(), item, entry.expire_at)
+            }),
+    );
+    keys
 }
 
 /// Writes the base file: per database a `SELECT` and a clock record, then

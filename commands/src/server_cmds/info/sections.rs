@@ -229,7 +229,12 @@ pub(super) fn stats_section(out: &mut Info, server: &Server) {
     out.field("evicted_clients", 0);
     out.field("keyspace_hits", hits);
     out.field("keyspace_misses", misses);
-    out.field("latest_fork_usec", 0);
+    // framekv does not fork: the rewrite's snapshot under every database
+    // lock is the stall Redis's fork causes.
+    out.field(
+        "latest_fork_usec",
+        server.aof.status.latest_snapshot_usec.load(Relaxed),
+    );
     out.field("total_forks", 0);
     out.field("unexpected_error_replies", 0);
     out.field("total_error_replies", s.total_error_replies.load(Relaxed));
