@@ -7,7 +7,8 @@
 //! cheap (values are reference-counted; sessions contribute their
 //! published tables, clones that share buffers); encoding and writing it,
 //! tables as Arrow IPC blobs, runs on the rewrite thread while clients go
-//! on being served. Stall: one pass over the keys under the locks.
+//! on being served. Stall: one pass over the keys under the locks (about
+//! 70 ms for 1M string keys here), reported as `latest_fork_usec`.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
