@@ -34,10 +34,7 @@ pub fn apply(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let table = table_arg(args)?;
     let op = args.next_bytes()?;
     let history_max = if args.eat_keyword("HISTMAX") {
-        usize::try_from(args.next_i64()?)
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or_else(|| CommandError::err("HISTMAX must be positive"))?
+        super::histmax_value(args)?
     } else {
         usize::try_from(ctx.server.config.get_i64("frame-history-max"))
             .unwrap_or(1)

@@ -187,6 +187,15 @@ fn target_and_previous_access(ctx: &Ctx, id: &bytes::Bytes) -> Result<(Target, i
     Ok((target, opened.previous_access_ms))
 }
 
+/// The value after `HISTMAX`: how many versions to keep. Error: `ERR
+/// HISTMAX must be positive`.
+fn histmax_value(args: &mut Parse) -> Result<usize> {
+    usize::try_from(args.next_i64()?)
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| CommandError::err("HISTMAX must be positive"))
+}
+
 /// Reads a table name argument. Error: `ERR syntax error` when it is not
 /// UTF-8; `ERR invalid table name` when empty.
 fn table_arg(args: &mut Parse) -> Result<String> {

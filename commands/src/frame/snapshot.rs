@@ -169,10 +169,7 @@ pub fn push(
     if !args.eat_keyword("HISTMAX") {
         return Err(CommandError::syntax());
     }
-    let history_max = usize::try_from(args.next_i64()?)
-        .ok()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| CommandError::err("HISTMAX must be positive"))?;
+    let history_max = super::histmax_value(args)?;
     args.finish()?;
     let target = super::target(ctx, &id)?;
     let slot = super::find_table(&target.session, &id, &name)?;
