@@ -13,5 +13,10 @@ pub fn all_commands() -> Vec<CommandSpec> {
     all.extend(crate::session::commands());
     all.extend(crate::session::restore::commands());
     all.extend(crate::frame::commands());
+    all.extend(crate::hash::commands());
+    all.extend(crate::list::commands());
+    all.extend(crate::set::commands());
+    all.extend(crate::zset::commands());
+    all.extend(crate::stream::commands());
     all
 }

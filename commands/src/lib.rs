@@ -22,11 +22,16 @@ pub mod table;
 
 pub mod connection;
 pub mod frame;
+pub mod hash;
 pub mod introspection;
 pub mod keys;
+pub mod list;
 pub mod server_cmds;
 pub mod session;
+pub mod set;
+pub mod stream;
 pub mod string;
+pub mod zset;
 
 pub use ctx::Ctx;
 pub use error::{CommandError, Result};

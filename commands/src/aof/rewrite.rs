@@ -34,6 +34,9 @@ pub const RETRY_AFTER_FAILURE: std::time::Duration = std::time::Duration::from_s
 /// One key of the snapshot.
 enum Item {
     String(Bytes),
+    /// A hash, list, set, sorted set or stream: cloned under the locks,
+    /// turned into commands by the rewrite thread.
+    Container(Value),
     Session {
         restore: Vec<Bytes>,
         tables: Vec<(String, Table)>,
@@ -187,6 +190,7 @@ fn capture(db: &crate::keyspace::Db, now_ms: i64) -> DbSnapshot {
                         restore: crate::session::restore::restore_argv(key, s),
                         tables: s.published_tables(),
                     },
+                    container => Item::Container(container.duplicate()),
                 };
                 (key.clone(), item, entry.expire_at)
             }),
@@ -211,6 +215,11 @@ fn write_base(path: &std::path::Path, snapshot: &[DbSnapshot], now_ms: i64) -> i
             match item {
                 Item::String(value) => {
                     record::encode(&[b"SET".as_slice(), key, value], &mut buf);
+                }
+                Item::Container(value) => {
+                    for argv in value.rewrite_commands(key).unwrap_or_default() {
+                        record::encode(&argv, &mut buf);
+                    }
                 }
                 Item::Session { restore, tables } => {
                     record::encode(restore, &mut buf);

@@ -17,7 +17,7 @@ mod value;
 
 pub use db::{Db, Entry};
 pub use free::free_values;
-pub use value::Value;
+pub use value::{Container, Value};
 
 use std::sync::Arc;
 
