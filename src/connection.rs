@@ -67,6 +67,8 @@ pub async fn serve(server: Arc<Server>, stream: TcpStream, client: Client) {
     if let Err(e) = conn.run().await {
         tracing::debug!(id = conn.client.id, error = %e, "connection error");
     }
+    // A closed client stops watching its keys.
+    commands::multi::unwatch_all(&mut Ctx::new(&conn.server, &mut conn.client));
     tracing::debug!(id = conn.client.id, "closed");
 }
 
@@ -244,10 +246,23 @@ impl Connection {
     fn execute(&mut self, argv: Vec<Bytes>) -> Reply {
         let server = &self.server;
         let client = &mut self.client;
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let mut ctx = Ctx::new(server, client);
-            dispatch::execute(&mut ctx, argv)
-        }));
+        // EXEC runs its whole queue, heavy frame work included, with every
+        // database held: off the async workers (tokio moves this worker's
+        // other tasks elsewhere meanwhile).
+        let exec = argv
+            .first()
+            .is_some_and(|n| n.eq_ignore_ascii_case(b"exec"));
+        let run = || {
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let mut ctx = Ctx::new(server, client);
+                dispatch::execute(&mut ctx, argv)
+            }))
+        };
+        let outcome = if exec {
+            tokio::task::block_in_place(run)
+        } else {
+            run()
+        };
         self.note_pending(aof::take_pending());
         outcome.unwrap_or_else(|_| {
             tracing::error!(id = self.client.id, "command panicked");

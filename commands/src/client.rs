@@ -32,6 +32,10 @@ pub struct Client {
     pub no_touch: bool,
     /// The AOF loader's client: runs while the server is loading.
     pub aof_loader: bool,
+    /// The transaction being queued after `MULTI`.
+    pub multi: Option<crate::multi::Multi>,
+    /// Keys this client `WATCH`es.
+    pub watching: Vec<crate::multi::WatchedKey>,
     /// The part other connections can see.
     pub handle: Arc<ClientHandle>,
     /// Out-of-band messages for this client (see [`ClientHandle::push`]); the
@@ -201,6 +205,8 @@ impl ClientRegistry {
             no_evict: false,
             no_touch: false,
             aof_loader: false,
+            multi: None,
+            watching: Vec::new(),
             handle,
             pushes,
         }

@@ -3,10 +3,8 @@
 
 use std::sync::Arc;
 
-use parking_lot::MutexGuard;
-
 use crate::client::Client;
-use crate::keyspace::{Db, now_ms};
+use crate::keyspace::{DbGuard, now_ms};
 use crate::state::Server;
 
 /// What a command handler can reach.
@@ -31,7 +29,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Locks the client's selected database.
-    pub fn db(&self) -> MutexGuard<'a, Db> {
+    pub fn db(&self) -> DbGuard<'a> {
         self.server.keyspace.db(self.client.db)
     }
 

@@ -22,7 +22,10 @@ pub fn execute(ctx: &mut Ctx, argv: Vec<Bytes>) -> Reply {
         .fetch_add(1, Relaxed);
     let reply = match resolve(&argv) {
         Ok(spec) => run(ctx, spec, argv),
-        Err(e) => Reply::Error(e.0),
+        Err(e) => {
+            crate::multi::flag_error(ctx);
+            Reply::Error(e.0)
+        }
     };
     if let Reply::Error(line) = &reply {
         ctx.server.stats.total_error_replies.fetch_add(1, Relaxed);
@@ -91,6 +94,9 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         // Redis 7 refuses writes while the AOF cannot be written.
         spec.stats.rejected_calls.fetch_add(1, Relaxed);
         return Reply::Error(format!("MISCONF Errors writing to the AOF file: {error}"));
+    }
+    if ctx.client.multi.is_some() && !crate::multi::runs_immediately(spec) {
+        return crate::multi::queue(ctx, spec, argv);
     }
     {
         let mut info = ctx.client.handle.info.lock();

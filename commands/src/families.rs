@@ -18,5 +18,6 @@ pub fn all_commands() -> Vec<CommandSpec> {
     all.extend(crate::set::commands());
     all.extend(crate::zset::commands());
     all.extend(crate::stream::commands());
+    all.extend(crate::multi::commands());
     all
 }

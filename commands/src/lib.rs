@@ -26,6 +26,7 @@ pub mod hash;
 pub mod introspection;
 pub mod keys;
 pub mod list;
+pub mod multi;
 pub mod server_cmds;
 pub mod session;
 pub mod set;

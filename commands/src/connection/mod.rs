@@ -243,6 +243,9 @@ fn reset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     client.authenticated = authenticated;
     client.no_evict = false;
     client.no_touch = false;
+    client.multi = None;
+    crate::multi::unwatch_all(ctx);
+    let client = &mut *ctx.client;
     let mut info = client.handle.info.lock();
     info.db = 0;
     info.resp = 2;

@@ -9,6 +9,10 @@
 //! blocking pool. A table's lock is held while an op computes, so two
 //! `APPLY`s on one table are ordered; work on other tables goes on.
 //!
+//! `FRAME.*` commands are refused inside `MULTI` (`no_multi`): `EXEC` holds
+//! every database lock, and a frame command may wait for a table's lock,
+//! whose holder may be waiting for a database lock to commit.
+//!
 //! Files: [`history`] (versions and cursor), [`load`] and [`xlsx`]
 //! (`FRAME.LOAD`), [`edit`] (`APPLY`, `UNDO`, `REDO`, `HISTORY`, `LIST`,
 //! `DROP`, `COPY`), [`read`] (`SUMMARY`, `ROWS`, `SCHEMA`, `EXPORT`),
@@ -51,7 +55,7 @@ pub fn commands() -> Vec<CommandSpec> {
     const R: &[&str] = &["frame", "read"];
     vec![
         CommandSpec::new("frame.load", -7, load::load)
-            .flags(&["write", "denyoom"])
+            .flags(&["write", "denyoom", "no_multi"])
             .categories(W)
             .keys(1, 1, 1)
             .doc(
@@ -61,32 +65,32 @@ pub fn commands() -> Vec<CommandSpec> {
                 "id table FORMAT <csv | tsv | parquet | ipc | json | ndjson | xlsx> [OPTIONS json] [REPLACE] <DATA payload | FILE path>",
             ),
         CommandSpec::new("frame.apply", -4, edit::apply)
-            .flags(&["write", "denyoom"])
+            .flags(&["write", "denyoom", "no_multi"])
             .categories(W)
             .keys(1, 1, 1)
             .doc("frame", "0.1.0", "Applies an op (or an array of ops, as one step) to a table, adding a history version; HISTMAX overrides frame-history-max for this step (the AOF logs it).", "id table op [HISTMAX n]"),
         CommandSpec::new("frame.undo", -3, edit::undo)
-            .flags(&["write", "fast"])
+            .flags(&["write", "fast", "no_multi"])
             .categories(W)
             .keys(1, 1, 1)
             .doc("frame", "0.1.0", "Moves a table's history cursor back.", "id table [steps]"),
         CommandSpec::new("frame.redo", -3, edit::redo)
-            .flags(&["write", "fast"])
+            .flags(&["write", "fast", "no_multi"])
             .categories(W)
             .keys(1, 1, 1)
             .doc("frame", "0.1.0", "Moves a table's history cursor forward.", "id table [steps]"),
         CommandSpec::new("frame.history", 3, edit::history)
-            .flags(&["readonly"])
+            .flags(&["readonly", "no_multi"])
             .categories(R)
             .keys(1, 1, 1)
             .doc("frame", "0.1.0", "Lists a table's versions, oldest first, marking the current one.", "id table"),
         CommandSpec::new("frame.summary", -3, read::summary)
-            .flags(&["readonly"])
+            .flags(&["readonly", "no_multi"])
             .categories(R)
             .keys(1, 1, 1)
             .doc("frame", "0.1.0", "Describes a table: shape, schema and per-column statistics.", "id table [COLUMNS column [column ...]]"),
         CommandSpec::new("frame.rows", -3, read::rows)
-            .flags(&["readonly"])
+            .flags(&["readonly", "no_multi"])
             .categories(R)
             .keys(1, 1, 1)
             .doc(
@@ -96,12 +100,12 @@ pub fn commands() -> Vec<CommandSpec> {
                 "id table [OFFSET offset] [LIMIT limit] [COLUMNS column [column ...]] [FORMAT <json | csv | ipc>]",
             ),
         CommandSpec::new("frame.schema", 3, read::schema)
-            .flags(&["readonly", "fast"])
+            .flags(&["readonly", "fast", "no_multi"])
             .categories(R)
             .keys(1, 1, 1)
             .doc("frame", "0.1.0", "Returns a table's column names and dtypes.", "id table"),
         CommandSpec::new("frame.export", -5, read::export)
-            .flags(&["readonly"])
+            .flags(&["readonly", "no_multi"])
             .categories(R)
             .keys(1, 1, 1)
             .doc(
@@ -111,17 +115,17 @@ pub fn commands() -> Vec<CommandSpec> {
                 "id table FORMAT <csv | parquet | ipc | json | ndjson> [FILE path]",
             ),
         CommandSpec::new("frame.list", 2, edit::list)
-            .flags(&["readonly", "fast"])
+            .flags(&["readonly", "fast", "no_multi"])
             .categories(R)
             .keys(1, 1, 1)
             .doc("frame", "0.1.0", "Lists the tables of a session.", "id"),
         CommandSpec::new("frame.drop", 3, edit::drop_table)
-            .flags(&["write"])
+            .flags(&["write", "no_multi"])
             .categories(W)
             .keys(1, 1, 1)
             .doc("frame", "0.1.0", "Removes a table and its history from a session.", "id table"),
         CommandSpec::new("frame.restore", 4, snapshot::restore)
-            .flags(&["write", "denyoom"])
+            .flags(&["write", "denyoom", "no_multi"])
             .categories(W)
             .keys(1, 1, 1)
             .doc(
@@ -131,7 +135,7 @@ pub fn commands() -> Vec<CommandSpec> {
                 "id table blob",
             ),
         CommandSpec::new("frame.push", 6, snapshot::push)
-            .flags(&["write", "denyoom"])
+            .flags(&["write", "denyoom", "no_multi"])
             .categories(W)
             .keys(1, 1, 1)
             .doc(
@@ -141,7 +145,7 @@ pub fn commands() -> Vec<CommandSpec> {
                 "id table blob HISTMAX n",
             ),
         CommandSpec::new("frame.copy", -5, edit::copy)
-            .flags(&["write", "denyoom"])
+            .flags(&["write", "denyoom", "no_multi"])
             .categories(W)
             .keys(1, 3, 2)
             .doc(

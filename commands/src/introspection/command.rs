@@ -234,7 +234,7 @@ fn getkeysandflags(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 
 /// Resolves `argv` to its command (descending into subcommands) and returns
 /// the argv indexes of its keys.
-fn keys_of(argv: &[Bytes]) -> Result<(&'static CommandSpec, Vec<usize>)> {
+pub(crate) fn keys_of(argv: &[Bytes]) -> Result<(&'static CommandSpec, Vec<usize>)> {
     let invalid = || CommandError::err("Invalid command specified");
     let name = String::from_utf8_lossy(argv.first().ok_or_else(invalid)?).to_ascii_lowercase();
     let mut spec = table().get(&name).ok_or_else(invalid)?;

@@ -41,6 +41,8 @@ pub struct Db {
     index: usize,
     /// Where write commands log what they did.
     aof: Arc<Aof>,
+    /// Keys clients `WATCH`, with their modification counts.
+    pub watched: super::watch::Watched,
 }
 
 impl Db {
@@ -61,8 +63,32 @@ impl Db {
     /// Appends `argv`, the deterministic form of a write this database just
     /// saw at `now_ms`, to the AOF (a no-op while it is off). Called with
     /// this database locked, so records land in the order of their effects.
+    ///
+    /// Also where watched keys learn they were modified (see
+    /// [`super::watch`]).
     pub fn log(&self, now_ms: i64, argv: &[impl AsRef<[u8]>]) {
+        if !self.watched.is_empty() {
+            self.touch_watched(argv);
+        }
         self.aof.log(self.index, now_ms, argv);
+    }
+
+    /// Bumps the watched keys `argv` names (all of them for a flush).
+    fn touch_watched(&self, argv: &[impl AsRef<[u8]>]) {
+        let argv: Vec<Bytes> = argv
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_ref()))
+            .collect();
+        let name = argv.first().map(|n| n.as_ref()).unwrap_or_default();
+        if name.eq_ignore_ascii_case(b"FLUSHDB") || name.eq_ignore_ascii_case(b"FLUSHALL") {
+            self.watched.touch_all();
+            return;
+        }
+        if let Ok((_, positions)) = crate::introspection::keys_of(&argv) {
+            for i in positions {
+                self.watched.touch(&argv[i]);
+            }
+        }
     }
 
     /// Number of keys, including expired ones not yet reclaimed (as Redis's
@@ -129,6 +155,12 @@ impl Db {
     /// True when `key` exists and has not expired.
     pub fn contains(&mut self, key: &[u8], now_ms: i64) -> bool {
         self.peek(key, now_ms).is_some()
+    }
+
+    /// The deadline of `key` (ms since the epoch) if it has one, whether or
+    /// not it has passed; does not expire or touch the key (`WATCH`).
+    pub fn expire_at(&self, key: &[u8]) -> Option<i64> {
+        self.entries.get(key).and_then(|e| e.expire_at)
     }
 
     /// The string at `key`. Error: WRONGTYPE when it holds another type.

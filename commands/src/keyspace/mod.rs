@@ -14,11 +14,14 @@
 mod db;
 mod free;
 mod value;
+mod watch;
 
 pub use db::{Db, Entry};
 pub use free::free_values;
 pub use value::{Container, Value};
 
+use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, MutexGuard};
@@ -28,6 +31,44 @@ use crate::aof::Aof;
 /// All databases (`SELECT 0..databases-1`).
 pub struct Keyspace {
     dbs: Vec<Mutex<Db>>,
+}
+
+thread_local! {
+    /// Set while this thread holds every database lock for an atomic unit
+    /// (`EXEC`, a script): the keyspace it holds them for. Lock calls for
+    /// that keyspace on this thread then hand out the held databases
+    /// instead of locking again (which would deadlock).
+    static EXCLUSIVE: Cell<*const Keyspace> = const { Cell::new(std::ptr::null()) };
+}
+
+/// A locked database: its own lock, or (inside [`Keyspace::exclusive`]) a
+/// database this thread already holds. Dereferences to [`Db`].
+pub struct DbGuard<'a> {
+    inner: GuardInner<'a>,
+}
+
+enum GuardInner<'a> {
+    Locked(MutexGuard<'a, Db>),
+    Held(&'a mut Db),
+}
+
+impl Deref for DbGuard<'_> {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        match &self.inner {
+            GuardInner::Locked(g) => g,
+            GuardInner::Held(db) => db,
+        }
+    }
+}
+
+impl DerefMut for DbGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Db {
+        match &mut self.inner {
+            GuardInner::Locked(g) => g,
+            GuardInner::Held(db) => db,
+        }
+    }
 }
 
 impl Keyspace {
@@ -40,12 +81,6 @@ impl Keyspace {
         }
     }
 
-    /// Locks every database in index order (FLUSHALL, SWAPDB, the AOF
-    /// rewrite's snapshot), so nothing changes while the guards live.
-    pub fn all_dbs(&self) -> Vec<MutexGuard<'_, Db>> {
-        self.dbs.iter().map(|db| db.lock()).collect()
-    }
-
     /// Number of databases.
     pub fn len(&self) -> usize {
         self.dbs.len()
@@ -56,26 +91,78 @@ impl Keyspace {
         self.dbs.is_empty()
     }
 
+    /// True while this thread runs inside [`Keyspace::exclusive`].
+    fn held_here(&self) -> bool {
+        EXCLUSIVE.with(|e| std::ptr::eq(e.get(), self))
+    }
+
+    /// A guard on database `index` that the exclusive unit already holds.
+    fn held(&self, index: usize) -> DbGuard<'_> {
+        // SAFETY: this thread holds every database's lock for the whole
+        // `exclusive` call (its guards live in that frame), so no other
+        // thread can reach the Db. Within the thread, handing out a second
+        // guard to a database while one is alive never happens: it is the
+        // same code that, outside `exclusive`, would lock the database a
+        // second time and deadlock, which the commands never do.
+        let db = unsafe { &mut *self.dbs[index].data_ptr() };
+        DbGuard {
+            inner: GuardInner::Held(db),
+        }
+    }
+
+    /// Runs `unit` with every database locked (in index order), so it is
+    /// atomic to all other clients: `EXEC`, scripts. Inside it, on this
+    /// thread, [`Keyspace::db`] and friends return the held databases.
+    pub fn exclusive<T>(&self, unit: impl FnOnce() -> T) -> T {
+        if self.held_here() {
+            return unit();
+        }
+        let guards: Vec<MutexGuard<'_, Db>> = self.dbs.iter().map(|db| db.lock()).collect();
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                EXCLUSIVE.with(|e| e.set(std::ptr::null()));
+            }
+        }
+        EXCLUSIVE.with(|e| e.set(self));
+        let reset = Reset;
+        let out = unit();
+        drop(reset);
+        drop(guards);
+        out
+    }
+
+    /// Every database in index order (FLUSHALL, the AOF rewrite's
+    /// snapshot), so nothing changes while the guards live.
+    pub fn all_dbs(&self) -> Vec<DbGuard<'_>> {
+        (0..self.dbs.len()).map(|i| self.db(i)).collect()
+    }
+
     /// Locks database `index`. Panics if `index` is out of range: callers
     /// validate it (`SELECT`) before storing it in the client.
-    pub fn db(&self, index: usize) -> MutexGuard<'_, Db> {
-        self.dbs[index].lock()
+    pub fn db(&self, index: usize) -> DbGuard<'_> {
+        if self.held_here() {
+            return self.held(index);
+        }
+        DbGuard {
+            inner: GuardInner::Locked(self.dbs[index].lock()),
+        }
     }
 
     /// Locks two databases in index order (for `MOVE`, `COPY ... DB`), so
     /// two clients moving keys in opposite directions cannot deadlock.
     /// Returns `None` when `a == b`.
-    pub fn two_dbs(&self, a: usize, b: usize) -> Option<(MutexGuard<'_, Db>, MutexGuard<'_, Db>)> {
+    pub fn two_dbs(&self, a: usize, b: usize) -> Option<(DbGuard<'_>, DbGuard<'_>)> {
         if a == b {
             return None;
         }
         if a < b {
-            let first = self.dbs[a].lock();
-            let second = self.dbs[b].lock();
+            let first = self.db(a);
+            let second = self.db(b);
             Some((first, second))
         } else {
-            let second = self.dbs[b].lock();
-            let first = self.dbs[a].lock();
+            let second = self.db(b);
+            let first = self.db(a);
             Some((first, second))
         }
     }

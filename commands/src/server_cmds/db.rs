@@ -40,6 +40,8 @@ pub fn flushall(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let asynchronous = parse_flush_mode(args)?;
     let mut dbs = ctx.server.keyspace.all_dbs();
     let freed: Vec<_> = dbs.iter_mut().flat_map(|db| db.clear()).collect();
+    // Every database's watched keys changed (the record below names one).
+    dbs.iter().for_each(|db| db.watched.touch_all());
     dbs[ctx.client.db].log(ctx.now_ms, args.argv());
     drop(dbs);
     free_values(freed, asynchronous);
