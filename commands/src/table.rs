@@ -53,6 +53,19 @@ pub struct KeySpecDef {
     pub keystep: i32,
     /// Redis's free-text note on the spec; empty for none.
     pub notes: &'static str,
+    /// `Some((keynumidx, firstkey))` for a `find_keys` by key count
+    /// (`LMPOP numkeys key ...`): the count is argument `index + keynumidx`,
+    /// the first key `index + firstkey`, then every `keystep`. `None` for a
+    /// `find_keys` by range.
+    pub keynum: Option<(i32, i32)>,
+    /// `Some((keyword, startfrom))` for a `begin_search` by keyword (`XREAD
+    /// ... STREAMS key ...`): the keys start after `keyword`, searched
+    /// from argument `startfrom` (negative: from the end). `None` for a
+    /// `begin_search` by `index`.
+    pub keyword: Option<(&'static str, i32)>,
+    /// The `find_keys` range's `limit` (`XREAD`: 2, the keys are the first
+    /// half of what follows); 0 for none.
+    pub limit: i32,
 }
 
 impl KeySpecDef {
@@ -69,7 +82,47 @@ impl KeySpecDef {
             lastkey,
             keystep,
             notes: "",
+            keynum: None,
+            keyword: None,
+            limit: 0,
         }
+    }
+
+    /// A spec whose keys are counted by an argument: `begin_search` at
+    /// `index`, `find_keys` by `keynum` (`keynumidx`, `firstkey`, `keystep`,
+    /// relative to `index`), as Redis 7 declares `LMPOP`, `ZMPOP`,
+    /// `SINTERCARD`. For key-flag look-ups it covers every argument from
+    /// `index` on.
+    pub const fn keynum(
+        flags: &'static [&'static str],
+        index: i32,
+        keynumidx: i32,
+        firstkey: i32,
+        keystep: i32,
+    ) -> KeySpecDef {
+        KeySpecDef {
+            flags,
+            index,
+            lastkey: -1,
+            keystep,
+            notes: "",
+            keynum: Some((keynumidx, firstkey)),
+            keyword: None,
+            limit: 0,
+        }
+    }
+
+    /// The same spec found by `keyword` searched from argument `startfrom`
+    /// instead of by index (see [`KeySpecDef::keyword`]).
+    pub const fn after_keyword(mut self, keyword: &'static str, startfrom: i32) -> KeySpecDef {
+        self.keyword = Some((keyword, startfrom));
+        self
+    }
+
+    /// The same spec with a `find_keys` range `limit`.
+    pub const fn limit(mut self, limit: i32) -> KeySpecDef {
+        self.limit = limit;
+        self
     }
 
     /// The same spec with Redis's notes.

@@ -24,7 +24,8 @@ pub fn lookup(name: &str) -> Option<&'static CommandSpec> {
 /// ACL categories, tips, key specifications, subcommands]`.
 ///
 /// Flags, categories (with `@`), tips and key specifications are RESP3
-/// sets; subcommands an array of entries of the same shape. Commands whose
+/// sets; subcommands an array of entries of the same shape (an empty set
+/// when there are none, as Redis 7.0 sends it). Commands whose
 /// keys are counted by an argument (`EVAL`) report `0, 0, 0` as the legacy
 /// triple and the `movablekeys` flag, as Redis 7.0.
 pub fn info_entry(spec: &CommandSpec) -> Reply {
@@ -53,8 +54,14 @@ pub fn info_entry(spec: &CommandSpec) -> Reply {
     let tips = spec
         .tips
         .iter()
-        .map(|t| Reply::Status((*t).to_string()))
+        .map(|t| Reply::text((*t).to_string()))
         .collect();
+    // Redis 7.0 sends no subcommands as an empty set, and some as an array.
+    let subcommands = if spec.subcommands.is_empty() {
+        Reply::Set(Vec::new())
+    } else {
+        Reply::Array(spec.subcommands.iter().map(info_entry).collect())
+    };
     Reply::Array(vec![
         Reply::text(spec.name),
         Reply::Integer(spec.arity as i64),
@@ -65,7 +72,7 @@ pub fn info_entry(spec: &CommandSpec) -> Reply {
         Reply::Set(categories),
         Reply::Set(tips),
         Reply::Set(key_specs),
-        Reply::Array(spec.subcommands.iter().map(info_entry).collect()),
+        subcommands,
     ])
 }
 
@@ -103,7 +110,8 @@ pub fn key_flags_at(spec: &CommandSpec, argc: usize, pos: usize) -> &'static [&'
 }
 
 /// A key specification declared in the command table (Redis 7's own
-/// `begin_search` index and `find_keys` range, with its access flags).
+/// `begin_search` index and `find_keys` range or key count, with its access
+/// flags).
 fn explicit_key_spec(def: &KeySpecDef) -> Reply {
     let flags = Reply::Set(
         def.flags
@@ -116,30 +124,51 @@ fn explicit_key_spec(def: &KeySpecDef) -> Reply {
         fields.push(("notes", Reply::text(def.notes)));
     }
     fields.push(("flags", flags));
-    fields.push((
-        "begin_search",
-        Reply::map_of(vec![
+    let begin_search = match def.keyword {
+        Some((keyword, startfrom)) => Reply::map_of(vec![
+            ("type", Reply::text("keyword")),
+            (
+                "spec",
+                Reply::map_of(vec![
+                    ("keyword", Reply::text(keyword)),
+                    ("startfrom", Reply::Integer(startfrom as i64)),
+                ]),
+            ),
+        ]),
+        None => Reply::map_of(vec![
             ("type", Reply::text("index")),
             (
                 "spec",
                 Reply::map_of(vec![("index", Reply::Integer(def.index as i64))]),
             ),
         ]),
-    ));
-    fields.push((
-        "find_keys",
-        Reply::map_of(vec![
+    };
+    fields.push(("begin_search", begin_search));
+    let find_keys = match def.keynum {
+        Some((keynumidx, firstkey)) => Reply::map_of(vec![
+            ("type", Reply::text("keynum")),
+            (
+                "spec",
+                Reply::map_of(vec![
+                    ("keynumidx", Reply::Integer(keynumidx as i64)),
+                    ("firstkey", Reply::Integer(firstkey as i64)),
+                    ("keystep", Reply::Integer(def.keystep as i64)),
+                ]),
+            ),
+        ]),
+        None => Reply::map_of(vec![
             ("type", Reply::text("range")),
             (
                 "spec",
                 Reply::map_of(vec![
                     ("lastkey", Reply::Integer(def.lastkey as i64)),
                     ("keystep", Reply::Integer(def.keystep as i64)),
-                    ("limit", Reply::Integer(0)),
+                    ("limit", Reply::Integer(def.limit as i64)),
                 ]),
             ),
         ]),
-    ));
+    };
+    fields.push(("find_keys", find_keys));
     Reply::map_of(fields)
 }
 

@@ -389,6 +389,9 @@ fn convert_group(optional: bool, mut alternatives: Vec<Vec<Node>>) -> Arg {
         repeated = true;
     }
     let mut converted: Vec<Vec<Arg>> = alternatives.into_iter().map(convert_seq).collect();
+    // An alternative of nothing but `...` has no argument of its own: an
+    // empty block would make `redis-cli` (which reads COMMAND DOCS) crash.
+    converted.retain(|seq| !seq.is_empty());
     let mut arg = if converted.len() > 1 {
         let choices = converted
             .into_iter()
@@ -403,7 +406,9 @@ fn convert_group(optional: bool, mut alternatives: Vec<Vec<Node>>) -> Arg {
         Arg::compound("oneof", choices)
     } else {
         let mut seq = converted.pop().unwrap_or_default();
-        if seq.len() == 1 && !(seq[0].optional && optional) {
+        if seq.is_empty() {
+            Arg::simple("arg".to_string(), "string")
+        } else if seq.len() == 1 && !(seq[0].optional && optional) {
             seq.remove(0)
         } else {
             Arg::compound("block", seq)

@@ -8,6 +8,7 @@
 mod command;
 pub(crate) use command::keys_of;
 mod command_entry;
+pub(crate) use command_entry::key_flags_at;
 mod debug;
 mod docs_args;
 pub mod slowlog;
