@@ -227,6 +227,14 @@ impl Connection {
                     }
                     self.encode_reply(&reply);
                 }
+                Reply::Block(blocked) => {
+                    self.flush().await?;
+                    let reply = self.wait_blocked(*blocked).await;
+                    if let Reply::Error(line) = &reply {
+                        self.count_error(line);
+                    }
+                    self.encode_reply(&reply);
+                }
                 reply => self.encode_reply(&reply),
             }
             if self.client.close_after_reply || self.client.handle.is_killed() {
@@ -268,6 +276,72 @@ impl Connection {
             tracing::error!(id = self.client.id, "command panicked");
             Reply::Error("ERR internal error".into())
         })
+    }
+
+    /// Waits in a blocking command until a write serves it (its reply comes
+    /// over the channel), the timeout passes, `CLIENT UNBLOCK`, a kill or a
+    /// shutdown. Ending the wait takes the database lock, under which
+    /// waiters are also served, so a client is either served or ends its
+    /// wait, never both.
+    async fn wait_blocked(&mut self, blocked: commands::blocking::Blocked) -> Reply {
+        let commands::blocking::Blocked {
+            db,
+            waiter,
+            mut receiver,
+            timeout,
+            on_timeout,
+        } = blocked;
+        let handle = self.client.handle.clone();
+        handle.unblock_error.store(false, Relaxed);
+        handle.waiting_on_keys.store(true, Relaxed);
+        self.set_blocked(true);
+        let deadline = async {
+            match timeout {
+                Some(t) => tokio::time::sleep(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(deadline);
+        let served = loop {
+            tokio::select! {
+                served = &mut receiver => break served.ok(),
+                _ = &mut deadline => break None,
+                _ = handle.unblock_notify.notified() => break None,
+                _ = handle.kill_notify.notified() => break None,
+                _ = self.server.shutdown_signal() => break None,
+                // A client that hangs up stops waiting (and takes nothing);
+                // one that sends more commands has them kept for later.
+                read = self.stream.read_buf(&mut self.input) => match read {
+                    Ok(n) if n > 0 => continue,
+                    _ => {
+                        self.client.close_after_reply = true;
+                        break None;
+                    }
+                },
+            }
+        };
+        let reply = match served {
+            Some(reply) => reply,
+            None => {
+                let mut guard = self.server.keyspace.db(db);
+                if waiter.claim() {
+                    guard.remove_waiter(&waiter);
+                    drop(guard);
+                    if handle.unblock_error.load(Relaxed) {
+                        Reply::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK".into())
+                    } else {
+                        on_timeout
+                    }
+                } else {
+                    // Served just before: its reply is on the way.
+                    drop(guard);
+                    receiver.await.unwrap_or(on_timeout)
+                }
+            }
+        };
+        handle.waiting_on_keys.store(false, Relaxed);
+        self.set_blocked(false);
+        reply
     }
 
     /// Remembers the newest AOF record this client's replies must wait for

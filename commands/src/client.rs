@@ -59,6 +59,12 @@ pub struct ClientHandle {
     pub killed: AtomicBool,
     /// Wakes the connection task when it is killed.
     pub kill_notify: Notify,
+    /// True while the client waits in a blocking command (`CLIENT UNBLOCK`).
+    pub waiting_on_keys: AtomicBool,
+    /// Wakes a client waiting in a blocking command (`CLIENT UNBLOCK`).
+    pub unblock_notify: Notify,
+    /// Whether the unblock asked for an error reply instead of a timeout.
+    pub unblock_error: AtomicBool,
     push_tx: UnboundedSender<Vec<Reply>>,
 }
 
@@ -101,6 +107,18 @@ impl ClientHandle {
     pub fn kill(&self) {
         self.killed.store(true, Ordering::SeqCst);
         self.kill_notify.notify_one();
+    }
+
+    /// Ends the client's wait in a blocking command, as if it timed out
+    /// or (`error`) with an `UNBLOCKED` error (`CLIENT UNBLOCK`). False
+    /// when the client is not waiting in one.
+    pub fn unblock(&self, error: bool) -> bool {
+        if !self.waiting_on_keys.load(Ordering::SeqCst) {
+            return false;
+        }
+        self.unblock_error.store(error, Ordering::SeqCst);
+        self.unblock_notify.notify_one();
+        true
     }
 
     /// True once [`ClientHandle::kill`] was called.
@@ -192,6 +210,9 @@ impl ClientRegistry {
             }),
             killed: AtomicBool::new(false),
             kill_notify: Notify::new(),
+            waiting_on_keys: AtomicBool::new(false),
+            unblock_notify: Notify::new(),
+            unblock_error: AtomicBool::new(false),
             push_tx,
         });
         self.clients.lock().insert(id, handle.clone());

@@ -18,6 +18,8 @@ pub fn all_commands() -> Vec<CommandSpec> {
     all.extend(crate::set::commands());
     all.extend(crate::zset::commands());
     all.extend(crate::stream::commands());
+    all.extend(crate::bitmap::commands());
+    all.extend(crate::hll::commands());
     all.extend(crate::multi::commands());
     all
 }

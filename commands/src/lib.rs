@@ -6,6 +6,7 @@
 //! client and calls [`dispatch::execute`]; everything after that lives here.
 
 pub mod aof;
+pub mod blocking;
 pub mod client;
 pub mod config;
 pub mod ctx;
@@ -20,9 +21,11 @@ pub mod reply;
 pub mod state;
 pub mod table;
 
+pub mod bitmap;
 pub mod connection;
 pub mod frame;
 pub mod hash;
+pub mod hll;
 pub mod introspection;
 pub mod keys;
 pub mod list;

@@ -36,6 +36,10 @@ pub enum Reply {
     Bool(bool),
     /// RESP3 `=len\r\ntxt:...` verbatim string; RESP2 bulk string.
     Verbatim(String),
+    /// The client must wait for keys (a blocking command found nothing):
+    /// the connection waits for the served reply, the timeout or an
+    /// unblock (see [`crate::blocking`]).
+    Block(Box<crate::blocking::Blocked>),
     /// Heavy work to run off the async workers (on tokio's blocking pool).
     /// The connection runs the closure and sends the reply it returns, in
     /// order with the connection's other replies.
@@ -112,6 +116,7 @@ impl std::fmt::Debug for Reply {
             Reply::Bool(b) => write!(f, "Bool({b})"),
             Reply::Verbatim(s) => write!(f, "Verbatim({s:?})"),
             Reply::Deferred(_) => write!(f, "Deferred"),
+            Reply::Block(_) => write!(f, "Block"),
         }
     }
 }

@@ -55,6 +55,7 @@ pub fn encode(out: &mut BytesMut, reply: &Reply, resp3: bool) {
         }
         Reply::Verbatim(text) => bulk(out, text.as_bytes()),
         Reply::Deferred(_) => line(out, b'-', "ERR internal error: nested deferred reply"),
+        Reply::Block(_) => line(out, b'-', "ERR internal error: nested blocking reply"),
     }
 }
 

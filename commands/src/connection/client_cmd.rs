@@ -77,6 +77,16 @@ pub fn command() -> CommandSpec {
                  [[ID client-id] | ...]>",
             ),
             sub(
+                "client|unblock",
+                -3,
+                unblock,
+                ADMIN_FLAGS,
+                ADMIN,
+                "5.0.0",
+                "Unblocks a client blocked by a blocking command from a different connection.",
+                "client-id [TIMEOUT | ERROR]",
+            ),
+            sub(
                 "client|no-evict",
                 3,
                 no_evict,
@@ -290,6 +300,32 @@ impl KillFilter {
         }
         !(self.skip_me && handle.id == me)
     }
+}
+
+/// `CLIENT UNBLOCK client-id [TIMEOUT | ERROR]` — ends another client's
+/// wait in a blocking command: it replies as on its timeout, or with
+/// `-UNBLOCKED client unblocked via CLIENT UNBLOCK`. Reply: 1 when the
+/// client was blocked, else 0. Errors (Redis 7.0): `ERR value is not an
+/// integer or out of range`; `ERR CLIENT UNBLOCK reason should be TIMEOUT
+/// or ERROR`.
+fn unblock(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let id = args.next_i64()?;
+    let error = match args.try_next() {
+        None => false,
+        Some(w) if w.eq_ignore_ascii_case(b"TIMEOUT") => false,
+        Some(w) if w.eq_ignore_ascii_case(b"ERROR") => true,
+        Some(_) => {
+            return Err(CommandError::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+    };
+    args.finish()?;
+    let unblocked = u64::try_from(id)
+        .ok()
+        .and_then(|id| ctx.server.clients.get(id))
+        .is_some_and(|handle| handle.unblock(error));
+    Ok(Reply::Integer(i64::from(unblocked)))
 }
 
 /// `CLIENT KILL ip:port` (old form: `+OK`, or `ERR No such client`; may

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 
 use super::value::Value;
 use crate::aof::Aof;
+use crate::blocking::Waiter;
 use crate::error::{CommandError, Result};
 
 /// A key's slot: its value, its absolute expiry (ms since the Unix epoch) and
@@ -43,6 +44,11 @@ pub struct Db {
     aof: Arc<Aof>,
     /// Keys clients `WATCH`, with their modification counts.
     pub watched: super::watch::Watched,
+    /// Clients blocked on keys of this database, in the order they blocked.
+    blocked: std::collections::HashMap<Bytes, std::collections::VecDeque<Arc<Waiter>>>,
+    /// Keys with waiters that a logged write named since the lock was taken:
+    /// their waiters are served when the lock is released.
+    ready: std::cell::RefCell<Vec<Bytes>>,
 }
 
 impl Db {
@@ -67,14 +73,15 @@ impl Db {
     /// Also where watched keys learn they were modified (see
     /// [`super::watch`]).
     pub fn log(&self, now_ms: i64, argv: &[impl AsRef<[u8]>]) {
-        if !self.watched.is_empty() {
-            self.touch_watched(argv);
+        if !self.watched.is_empty() || !self.blocked.is_empty() {
+            self.note_modified(argv);
         }
         self.aof.log(self.index, now_ms, argv);
     }
 
-    /// Bumps the watched keys `argv` names (all of them for a flush).
-    fn touch_watched(&self, argv: &[impl AsRef<[u8]>]) {
+    /// For the keys `argv` names (all watched ones for a flush): bumps the
+    /// watched ones and marks those with waiters ready.
+    fn note_modified(&self, argv: &[impl AsRef<[u8]>]) {
         let argv: Vec<Bytes> = argv
             .iter()
             .map(|a| Bytes::copy_from_slice(a.as_ref()))
@@ -84,9 +91,65 @@ impl Db {
             self.watched.touch_all();
             return;
         }
-        if let Ok((_, positions)) = crate::introspection::keys_of(&argv) {
-            for i in positions {
+        if let Ok((spec, positions)) = crate::introspection::keys_of(&argv) {
+            // Keys the command only reads (a STORE's sources) did not change.
+            let written = |&i: &usize| {
+                !crate::introspection::key_flags_at(spec, argv.len(), i).contains(&"RO")
+            };
+            for i in positions.into_iter().filter(written) {
                 self.watched.touch(&argv[i]);
+                if self.blocked.contains_key(&argv[i]) {
+                    self.ready.borrow_mut().push(argv[i].clone());
+                }
+            }
+        }
+    }
+
+    /// Registers `waiter` on each of its keys, after those already waiting.
+    pub fn add_waiter(&mut self, waiter: &Arc<Waiter>) {
+        for key in &waiter.keys {
+            self.blocked
+                .entry(key.clone())
+                .or_default()
+                .push_back(Arc::clone(waiter));
+        }
+    }
+
+    /// Removes `waiter` from its keys (it timed out or was unblocked).
+    pub fn remove_waiter(&mut self, waiter: &Arc<Waiter>) {
+        for key in &waiter.keys {
+            if let Some(queue) = self.blocked.get_mut(key) {
+                queue.retain(|w| !Arc::ptr_eq(w, waiter));
+                if queue.is_empty() {
+                    self.blocked.remove(key);
+                }
+            }
+        }
+    }
+
+    /// True when a logged write made keys with waiters ready.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.borrow().is_empty()
+    }
+
+    /// Serves the waiters of ready keys, oldest first, until a key has
+    /// nothing left for its next waiter (Redis's
+    /// `handleClientsBlockedOnKeys`). A served waiter's effect logs its own
+    /// write, which may make more keys ready: served in the same loop.
+    pub fn serve_ready(&mut self, now_ms: i64) {
+        loop {
+            let Some(key) = self.ready.borrow_mut().pop() else {
+                return;
+            };
+            loop {
+                let Some(waiter) = self.blocked.get(&key).and_then(|q| q.front().cloned()) else {
+                    break;
+                };
+                if !waiter.try_serve(self, now_ms) {
+                    break;
+                }
+                // Served (or gone): off every key it waited on.
+                self.remove_waiter(&waiter);
             }
         }
     }
@@ -149,6 +212,14 @@ impl Db {
     /// The live entry for `key` without touching its access time (`OBJECT IDLETIME`, `TTL`).
     pub fn peek(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
         self.expire_if_needed(key, now_ms);
+        self.entries.get(key)
+    }
+
+    /// The entry stored at `key`, expired or not, untouched: for a command
+    /// that already looked each of its keys up with [`Db::get`] (which
+    /// removed the expired ones) and now reads several at once
+    /// (`ZUNION`, `ZINTER`, ...).
+    pub fn stored(&self, key: &[u8]) -> Option<&Entry> {
         self.entries.get(key)
     }
 

@@ -71,7 +71,24 @@ impl DerefMut for DbGuard<'_> {
     }
 }
 
+impl Drop for DbGuard<'_> {
+    /// Before the lock goes, serves the clients blocked on keys the
+    /// guard's writes made ready (see [`crate::blocking`]).
+    fn drop(&mut self) {
+        if self.has_ready() {
+            let now = now_ms();
+            self.serve_ready(now);
+        }
+    }
+}
+
 impl Keyspace {
+    /// True while this thread holds every database ([`Keyspace::exclusive`]):
+    /// blocking commands then do not block (as inside Redis's `MULTI`).
+    pub fn in_exclusive(&self) -> bool {
+        self.held_here()
+    }
+
     /// A keyspace with `count` empty databases whose writes go to `aof`.
     pub fn new(count: usize, aof: &Arc<Aof>) -> Keyspace {
         Keyspace {
