@@ -167,3 +167,39 @@ fn blmove_and_blmpop_are_served_and_logged_as_their_effect() {
     assert_eq!(texts(&ok(&mut con, &["LRANGE", "b", "0", "-1"])), ["z"]);
     server.kill9();
 }
+
+#[test]
+fn sorted_set_pops_and_xread_block_are_served_by_writes() {
+    let server = TestServer::start(&[]);
+    let mut con = server.conn();
+    let zpop = spawn_cmd(server.url(), vec!["BZPOPMIN", "z", "0"]);
+    wait_blocked(&mut con, 1);
+    let reader = spawn_cmd(
+        server.url(),
+        vec!["XREAD", "BLOCK", "0", "STREAMS", "s", "$"],
+    );
+    wait_blocked(&mut con, 2);
+    query_int(&mut con, &["ZADD", "z", "2", "b", "1.5", "a"]);
+    assert_eq!(
+        zpop.join().unwrap().unwrap(),
+        Value::Array(vec![bulk("z"), bulk("a"), bulk("1.5")])
+    );
+    ok(&mut con, &["XADD", "s", "5-1", "f", "v"]);
+    assert_eq!(
+        reader.join().unwrap().unwrap(),
+        Value::Array(vec![Value::Array(vec![
+            bulk("s"),
+            Value::Array(vec![Value::Array(vec![
+                bulk("5-1"),
+                Value::Array(vec![bulk("f"), bulk("v")]),
+            ])]),
+        ])])
+    );
+    // The member served went; the other stays.
+    assert_eq!(query_int(&mut con, &["ZCARD", "z"]), 1);
+    assert_eq!(ok(&mut con, &["BZPOPMAX", "none", "0.05"]), Value::Nil);
+    assert_eq!(
+        ok(&mut con, &["XREAD", "BLOCK", "50", "STREAMS", "s", "$"]),
+        Value::Nil
+    );
+}

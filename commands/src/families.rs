@@ -17,6 +17,7 @@ pub fn all_commands() -> Vec<CommandSpec> {
     all.extend(crate::list::commands());
     all.extend(crate::set::commands());
     all.extend(crate::zset::commands());
+    all.extend(crate::zset::blocking_commands());
     all.extend(crate::stream::commands());
     all.extend(crate::bitmap::commands());
     all.extend(crate::hll::commands());

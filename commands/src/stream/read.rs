@@ -106,7 +106,6 @@ pub(crate) struct XreadArgs {
     /// Entries per stream at most; 0 for no limit.
     pub count: usize,
     /// `BLOCK`: `Some(None)` waits forever (0), `Some(Some(d))` up to `d`.
-    #[allow(dead_code)] // Read by the blocking layer (`XREAD BLOCK`).
     pub block: Option<Option<Duration>>,
     /// The stream keys.
     pub keys: Vec<Bytes>,
@@ -269,5 +268,28 @@ pub fn xread(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         resp3,
         ctx.now_ms,
     )?;
-    Ok(reply.unwrap_or(Reply::NullArray))
+    if let Some(reply) = reply {
+        return Ok(reply);
+    }
+    // BLOCK: wait for an XADD to one of the streams (not inside MULTI).
+    let Some(timeout) = parsed.block else {
+        return Ok(Reply::NullArray);
+    };
+    if ctx.server.keyspace.in_exclusive() {
+        return Ok(Reply::NullArray);
+    }
+    let (keys, count) = (parsed.keys.clone(), parsed.count);
+    let serve: crate::blocking::Serve = Box::new(move |db, now| {
+        read_after(db, &keys, &after, count, resp3, now)
+            .ok()
+            .flatten()
+    });
+    Ok(crate::blocking::block(
+        &mut db,
+        ctx.client.db,
+        parsed.keys,
+        serve,
+        timeout,
+        Reply::NullArray,
+    ))
 }

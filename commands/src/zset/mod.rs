@@ -17,6 +17,7 @@
 //! `parse_mpop`) or `[key, member, score]`.
 
 mod add;
+mod blocking;
 mod lex;
 mod output;
 mod pop;
@@ -325,4 +326,9 @@ pub fn commands() -> Vec<CommandSpec> {
                 "key cursor [MATCH pattern] [COUNT count]",
             ),
     ]
+}
+
+/// `BZPOPMIN`, `BZPOPMAX`, `BZMPOP` (see [`blocking`]).
+pub fn blocking_commands() -> Vec<CommandSpec> {
+    blocking::commands()
 }
