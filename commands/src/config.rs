@@ -206,6 +206,13 @@ pub static DIRECTIVES: &[Directive] = &[
         "Background task frequency (active expiry cycles per second).",
     ),
     d(
+        "save",
+        "",
+        TEXT,
+        true,
+        "RDB snapshot schedule: accepted and reported for compatibility (redis-benchmark reads it); framekv persists with the AOF only.",
+    ),
+    d(
         "appendonly",
         "yes",
         BOOL,
