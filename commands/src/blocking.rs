@@ -146,3 +146,20 @@ pub fn parse_timeout(raw: &[u8]) -> crate::error::Result<Option<Duration>> {
         .map(Some)
         .map_err(|_| invalid())
 }
+
+/// [`block`] for the calling client, or `on_timeout` at once when the
+/// client runs inside a transaction (as Redis's blocking commands do not
+/// wait inside `MULTI`).
+pub fn wait_for(
+    ctx: &crate::ctx::Ctx,
+    db: &mut Db,
+    keys: Vec<Bytes>,
+    serve: Serve,
+    timeout: Option<Duration>,
+    on_timeout: Reply,
+) -> Reply {
+    if ctx.server.keyspace.in_exclusive() {
+        return on_timeout;
+    }
+    block(db, ctx.client.db, keys, serve, timeout, on_timeout)
+}

@@ -127,7 +127,14 @@ fn bpop(ctx: &mut Ctx, args: &mut Parse, end: End) -> Result<Reply> {
         let item = popped.pop().unwrap_or_default();
         return Ok(Reply::Array(vec![Reply::Bulk(key), Reply::Bulk(item)]));
     }
-    Ok(wait(ctx, &mut db, keys, serve, timeout, Reply::NullArray))
+    Ok(blocking::wait_for(
+        ctx,
+        &mut db,
+        keys,
+        serve,
+        timeout,
+        Reply::NullArray,
+    ))
 }
 
 /// `BRPOPLPUSH source destination timeout`: `BLMOVE ... RIGHT LEFT`.
@@ -168,7 +175,14 @@ fn bmove(
         db.log(ctx.now_ms, &move_argv(&src, &dst, from, to));
         return Ok(Reply::Bulk(item));
     }
-    Ok(wait(ctx, &mut db, vec![src], serve, timeout, Reply::Null))
+    Ok(blocking::wait_for(
+        ctx,
+        &mut db,
+        vec![src],
+        serve,
+        timeout,
+        Reply::Null,
+    ))
 }
 
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`: reply
@@ -187,21 +201,12 @@ fn blmpop(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         db.log(ctx.now_ms, &pop_argv(&key, end, Some(popped.len())));
         return Ok(mpop_reply(key, popped));
     }
-    Ok(wait(ctx, &mut db, keys, serve, timeout, Reply::NullArray))
-}
-
-/// Makes the client wait on `keys`, or answers `on_timeout` at once inside
-/// a transaction (as Redis does in `MULTI`).
-fn wait(
-    ctx: &Ctx,
-    db: &mut crate::keyspace::Db,
-    keys: Vec<Bytes>,
-    serve: Serve,
-    timeout: Option<Duration>,
-    on_timeout: Reply,
-) -> Reply {
-    if ctx.server.keyspace.in_exclusive() {
-        return on_timeout;
-    }
-    blocking::block(db, ctx.client.db, keys, serve, timeout, on_timeout)
+    Ok(blocking::wait_for(
+        ctx,
+        &mut db,
+        keys,
+        serve,
+        timeout,
+        Reply::NullArray,
+    ))
 }

@@ -275,18 +275,15 @@ pub fn xread(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let Some(timeout) = parsed.block else {
         return Ok(Reply::NullArray);
     };
-    if ctx.server.keyspace.in_exclusive() {
-        return Ok(Reply::NullArray);
-    }
     let (keys, count) = (parsed.keys.clone(), parsed.count);
     let serve: crate::blocking::Serve = Box::new(move |db, now| {
         read_after(db, &keys, &after, count, resp3, now)
             .ok()
             .flatten()
     });
-    Ok(crate::blocking::block(
+    Ok(crate::blocking::wait_for(
+        ctx,
         &mut db,
-        ctx.client.db,
         parsed.keys,
         serve,
         timeout,

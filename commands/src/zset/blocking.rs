@@ -3,8 +3,6 @@
 //! a set has members, else the client waits and the write that adds
 //! members serves it; logged as `ZREM key member` of what was taken.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 
 use super::pop::{mpop_reply, parse_mpop, pop_argv, pop_first};
@@ -87,7 +85,14 @@ fn bzpop(ctx: &mut Ctx, args: &mut Parse, max: bool) -> Result<Reply> {
         db.log(ctx.now_ms, &pop_argv(&key, &popped));
         return Ok(triple(key, popped).unwrap_or(Reply::NullArray));
     }
-    Ok(wait(ctx, &mut db, keys, serve, timeout))
+    Ok(blocking::wait_for(
+        ctx,
+        &mut db,
+        keys,
+        serve,
+        timeout,
+        Reply::NullArray,
+    ))
 }
 
 /// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`: reply
@@ -107,18 +112,12 @@ fn bzmpop(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         db.log(ctx.now_ms, &pop_argv(&key, &popped));
         return Ok(mpop_reply(key, popped));
     }
-    Ok(wait(ctx, &mut db, parsed.keys, serve, timeout))
-}
-
-fn wait(
-    ctx: &Ctx,
-    db: &mut crate::keyspace::Db,
-    keys: Vec<Bytes>,
-    serve: Serve,
-    timeout: Option<Duration>,
-) -> Reply {
-    if ctx.server.keyspace.in_exclusive() {
-        return Reply::NullArray;
-    }
-    blocking::block(db, ctx.client.db, keys, serve, timeout, Reply::NullArray)
+    Ok(blocking::wait_for(
+        ctx,
+        &mut db,
+        parsed.keys,
+        serve,
+        timeout,
+        Reply::NullArray,
+    ))
 }
