@@ -32,6 +32,7 @@ pub mod list;
 pub mod multi;
 pub mod server_cmds;
 pub mod session;
+pub mod sort;
 pub mod set;
 pub mod stream;
 pub mod string;
