@@ -35,7 +35,11 @@ const DEFAULT_SUITE: &[&str] = &[
 
 #[test]
 fn the_default_suite_runs_without_errors() {
-    if Command::new("redis-benchmark").arg("--version").output().is_err() {
+    if Command::new("redis-benchmark")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("redis-benchmark is not installed (apt-get install redis-tools): skipped");
         return;
     }
