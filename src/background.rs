@@ -103,7 +103,8 @@ fn expire_cycle(server: &Server, budget: Duration) -> Cycle {
 }
 
 /// Closes clients idle for longer than `timeout` seconds (0 disables),
-/// sparing those waiting on a blocked command, as Redis does.
+/// sparing those waiting on a blocked command and pub/sub subscribers, as
+/// Redis does.
 fn close_idle_clients(server: &Server) {
     let timeout = server.config.get_i64("timeout");
     if timeout <= 0 {
@@ -113,7 +114,7 @@ fn close_idle_clients(server: &Server) {
     for handle in server.clients.all() {
         let idle = {
             let info = handle.info.lock();
-            !info.blocked && info.last_interaction.elapsed() > limit
+            !info.blocked && !info.is_pubsub() && info.last_interaction.elapsed() > limit
         };
         if idle {
             tracing::debug!(id = handle.id, addr = %handle.addr, "closing idle client");

@@ -69,6 +69,8 @@ pub async fn serve(server: Arc<Server>, stream: TcpStream, client: Client) {
     }
     // A closed client stops watching its keys.
     commands::multi::unwatch_all(&mut Ctx::new(&conn.server, &mut conn.client));
+    // ... and leaves its pub/sub channels and patterns.
+    commands::pubsub::unsubscribe_all(&mut Ctx::new(&conn.server, &mut conn.client));
     tracing::debug!(id = conn.client.id, "closed");
 }
 
@@ -193,6 +195,11 @@ impl Connection {
             }
             let shutting_down = self.server.shutdown_requested();
             let reply = self.execute(argv);
+            // Messages queued for this client up to now (one it published to
+            // itself included) go out before the command's reply, as in Redis.
+            while let Ok(items) = self.client.pushes.try_recv() {
+                encode_push(&mut self.output, &items, self.client.resp >= 3);
+            }
             if !shutting_down && self.server.shutdown_requested() {
                 // This command (SHUTDOWN) stopped the server: as in Redis, it
                 // gets no reply; the replies before it are still written.

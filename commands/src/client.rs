@@ -36,6 +36,8 @@ pub struct Client {
     pub multi: Option<crate::multi::Multi>,
     /// Keys this client `WATCH`es.
     pub watching: Vec<crate::multi::WatchedKey>,
+    /// Channels and patterns this client subscribes to (`SUBSCRIBE`, `PSUBSCRIBE`).
+    pub subscriptions: crate::pubsub::Subscriptions,
     /// The part other connections can see.
     pub handle: Arc<ClientHandle>,
     /// Out-of-band messages for this client (see [`ClientHandle::push`]); the
@@ -100,6 +102,17 @@ pub struct ClientInfo {
     /// True while the connection waits for a deferred (blocking-pool) reply;
     /// idle `timeout` never closes such a client (as Redis spares blocked clients).
     pub blocked: bool,
+    /// Subscribed channels (`sub=`).
+    pub sub: usize,
+    /// Subscribed patterns (`psub=`).
+    pub psub: usize,
+}
+
+impl ClientInfo {
+    /// True for a client with any pub/sub subscription (`flags=P`, `TYPE pubsub`).
+    pub fn is_pubsub(&self) -> bool {
+        self.sub + self.psub > 0
+    }
 }
 
 impl ClientHandle {
@@ -142,13 +155,19 @@ impl ClientHandle {
         let now = Instant::now();
         let age = now.duration_since(self.created).as_secs();
         let idle = now.duration_since(info.last_interaction).as_secs();
-        let flags = if info.blocked { "b" } else { "N" };
+        let flags = if info.blocked {
+            "b"
+        } else if info.is_pubsub() {
+            "P"
+        } else {
+            "N"
+        };
         // Redis's tot-mem counts the client struct, buffers and argv; ours is
         // the query buffer plus a fixed per-client overhead.
         let tot_mem = info.rbs + 1024;
         format!(
             "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={flags} db={} \
-             sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 \
+             sub={} psub={} ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 \
              rbs={} rbp={} obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={} user={} \
              redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
@@ -157,6 +176,8 @@ impl ClientHandle {
             info.fd,
             info.name,
             info.db,
+            info.sub,
+            info.psub,
             info.qbuf,
             info.qbuf_free,
             info.rbs,
@@ -207,6 +228,8 @@ impl ClientRegistry {
                 rbp: 0,
                 fd: -1,
                 blocked: false,
+                sub: 0,
+                psub: 0,
             }),
             killed: AtomicBool::new(false),
             kill_notify: Notify::new(),
@@ -228,6 +251,7 @@ impl ClientRegistry {
             aof_loader: false,
             multi: None,
             watching: Vec::new(),
+            subscriptions: Default::default(),
             handle,
             pushes,
         }

@@ -95,6 +95,15 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         spec.stats.rejected_calls.fetch_add(1, Relaxed);
         return Reply::Error(format!("MISCONF Errors writing to the AOF file: {error}"));
     }
+    if ctx.client.resp < 3
+        && crate::pubsub::is_subscribed(ctx)
+        && !crate::pubsub::allowed_while_subscribed(spec.name)
+    {
+        // Redis 7.0: a RESP2 connection in subscribed mode only (un)subscribes.
+        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        crate::multi::flag_error(ctx);
+        return Reply::Error(crate::pubsub::subscribed_mode_error(spec.name));
+    }
     if ctx.client.multi.is_some() && !crate::multi::runs_immediately(spec) {
         return crate::multi::queue(ctx, spec, argv);
     }

@@ -22,6 +22,7 @@ pub fn all_commands() -> Vec<CommandSpec> {
     all.extend(crate::bitmap::commands());
     all.extend(crate::hll::commands());
     all.extend(crate::multi::commands());
+    all.extend(crate::pubsub::commands());
     all.extend(crate::sort::commands());
     all
 }

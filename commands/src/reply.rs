@@ -44,6 +44,11 @@ pub enum Reply {
     /// The connection runs the closure and sends the reply it returns, in
     /// order with the connection's other replies.
     Deferred(Deferred),
+    /// Several out-of-band messages sent in a row, each a RESP3 push (`>n`)
+    /// or, for RESP2, an array (`SUBSCRIBE`'s per-channel confirmations).
+    /// Inside an aggregate (`EXEC`) they are written as consecutive elements,
+    /// as Redis does.
+    Pushes(Vec<Vec<Reply>>),
 }
 
 /// A closure producing a reply, run on a blocking thread by the connection.
@@ -117,6 +122,7 @@ impl std::fmt::Debug for Reply {
             Reply::Verbatim(s) => write!(f, "Verbatim({s:?})"),
             Reply::Deferred(_) => write!(f, "Deferred"),
             Reply::Block(_) => write!(f, "Block"),
+            Reply::Pushes(items) => f.debug_tuple("Pushes").field(items).finish(),
         }
     }
 }

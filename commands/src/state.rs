@@ -36,6 +36,8 @@ pub struct Server {
     pub tcp_port: AtomicU64,
     /// Commands slower than `slowlog-log-slower-than` (`SLOWLOG`).
     pub slowlog: crate::introspection::slowlog::Slowlog,
+    /// Pub/Sub channel and pattern subscriptions (`SUBSCRIBE`, `PUBLISH`).
+    pub pubsub: crate::pubsub::Registry,
     shutdown_requested: AtomicBool,
     shutdown_notify: Notify,
 }
@@ -128,6 +130,7 @@ impl Server {
             config_file,
             tcp_port: AtomicU64::new(port),
             slowlog,
+            pubsub: crate::pubsub::Registry::default(),
             shutdown_requested: AtomicBool::new(false),
             shutdown_notify: Notify::new(),
         }

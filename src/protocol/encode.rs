@@ -56,6 +56,11 @@ pub fn encode(out: &mut BytesMut, reply: &Reply, resp3: bool) {
         Reply::Verbatim(text) => bulk(out, text.as_bytes()),
         Reply::Deferred(_) => line(out, b'-', "ERR internal error: nested deferred reply"),
         Reply::Block(_) => line(out, b'-', "ERR internal error: nested blocking reply"),
+        Reply::Pushes(messages) => {
+            for items in messages {
+                encode_push(out, items, resp3);
+            }
+        }
     }
 }
 

@@ -187,14 +187,23 @@ fn setinfo(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-/// A client type for `TYPE` filters. framekv's clients are all `normal`
-/// (no replication; pub/sub clients are counted as normal until pub/sub exists).
+/// A client type for `TYPE` filters. framekv's clients are `pubsub` while
+/// they have subscriptions, else `normal` (no replication).
 #[derive(PartialEq, Eq)]
 enum ClientType {
     Normal,
     Master,
     Replica,
     PubSub,
+}
+
+/// The `TYPE` a connected client has.
+fn type_of(handle: &ClientHandle) -> ClientType {
+    if handle.info.lock().is_pubsub() {
+        ClientType::PubSub
+    } else {
+        ClientType::Normal
+    }
 }
 
 fn client_type(name: &[u8]) -> Result<ClientType> {
@@ -222,11 +231,12 @@ fn list(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         2 if args.peek().is_some_and(|a| a.eq_ignore_ascii_case(b"type")) => {
             args.try_next();
             let wanted = client_type(&args.next_bytes()?)?;
-            if wanted == ClientType::Normal {
-                ctx.server.clients.all()
-            } else {
-                Vec::new()
-            }
+            ctx.server
+                .clients
+                .all()
+                .into_iter()
+                .filter(|c| type_of(c) == wanted)
+                .collect()
         }
         n if n >= 2 && args.peek().is_some_and(|a| a.eq_ignore_ascii_case(b"id")) => {
             args.try_next();
@@ -288,7 +298,7 @@ impl KillFilter {
         if self.id.is_some_and(|id| id != handle.id) {
             return false;
         }
-        if self.ty.as_ref().is_some_and(|t| *t != ClientType::Normal) {
+        if self.ty.as_ref().is_some_and(|t| *t != type_of(handle)) {
             return false;
         }
         if self

@@ -57,11 +57,19 @@ pub fn commands() -> Vec<CommandSpec> {
 
 /// `PING [message]` — `+PONG`, or the message as a bulk string.
 ///
-/// Matches Redis 7.0 (outside pub/sub mode).
-fn ping(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+/// Matches Redis 7.0; a RESP2 client with subscriptions gets
+/// `["pong", message]` (message `""` when absent).
+fn ping(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let message = args.try_next();
     if !args.is_empty() {
         return Err(CommandError::wrong_arity("ping"));
+    }
+    if !ctx.resp3() && crate::pubsub::is_subscribed(ctx) {
+        // Redis 7.0 in RESP2 subscribed mode: `["pong", message or ""]`.
+        return Ok(Reply::Array(vec![
+            Reply::text("pong"),
+            Reply::Bulk(message.unwrap_or_default()),
+        ]));
     }
     Ok(match message {
         Some(m) => Reply::Bulk(m),
@@ -245,6 +253,7 @@ fn reset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     client.no_touch = false;
     client.multi = None;
     crate::multi::unwatch_all(ctx);
+    crate::pubsub::unsubscribe_all(ctx);
     let client = &mut *ctx.client;
     let mut info = client.handle.info.lock();
     info.db = 0;

@@ -229,6 +229,9 @@ pub(super) fn stats_section(out: &mut Info, server: &Server) {
     out.field("evicted_clients", 0);
     out.field("keyspace_hits", hits);
     out.field("keyspace_misses", misses);
+    out.field("pubsub_channels", server.pubsub.channel_count());
+    out.field("pubsub_patterns", server.pubsub.numpat());
+    out.field("pubsubshard_channels", 0);
     // framekv does not fork: the rewrite's snapshot under every database
     // lock is the stall Redis's fork causes.
     out.field(
