@@ -141,13 +141,39 @@ impl TestServer {
                     if s.read_exact(&mut buf).is_ok()
                         && (&buf == b"+PONG\r\n" || &buf == b"-NOAUTH")
                     {
-                        return true;
+                        // Another test's server may have taken the port
+                        // this one failed to bind: make sure it is ours.
+                        return &buf != b"+PONG\r\n" || self.answers_as_own(&mut s);
                     }
                 }
             }
             std::thread::sleep(poll);
         }
         false
+    }
+
+    /// True when the server on `stream` reports this child's process id
+    /// (`INFO server` `process_id`).
+    fn answers_as_own(&self, stream: &mut TcpStream) -> bool {
+        if stream.write_all(b"INFO server\r\n").is_err() {
+            return false;
+        }
+        let mut text = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&text).contains("process_id:") || !text.ends_with(b"\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => text.extend_from_slice(&buf[..n]),
+            }
+            if text.len() > 64 * 1024 {
+                return false;
+            }
+        }
+        let text = String::from_utf8_lossy(&text);
+        text.lines()
+            .find_map(|l| l.strip_prefix("process_id:"))
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            == Some(self.child.id())
     }
 
     /// `redis://127.0.0.1:PORT/`.
