@@ -30,6 +30,7 @@ pub mod introspection;
 pub mod keys;
 pub mod list;
 pub mod multi;
+pub mod notify;
 pub mod pubsub;
 pub mod server_cmds;
 pub mod session;

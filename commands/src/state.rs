@@ -37,7 +37,9 @@ pub struct Server {
     /// Commands slower than `slowlog-log-slower-than` (`SLOWLOG`).
     pub slowlog: crate::introspection::slowlog::Slowlog,
     /// Pub/Sub channel and pattern subscriptions (`SUBSCRIBE`, `PUBLISH`).
-    pub pubsub: crate::pubsub::Registry,
+    pub pubsub: Arc<crate::pubsub::Registry>,
+    /// Keyspace notifications (`notify-keyspace-events`).
+    pub notifier: Arc<crate::notify::Notifier>,
     shutdown_requested: AtomicBool,
     shutdown_notify: Notify,
 }
@@ -117,8 +119,11 @@ impl Server {
         let port = config.get_i64("port") as u64;
         let slowlog = crate::introspection::slowlog::Slowlog::new(&config);
         let aof = Arc::new(crate::aof::Aof::default());
+        let pubsub = Arc::new(crate::pubsub::Registry::default());
+        let notifier = Arc::new(crate::notify::Notifier::new(Arc::clone(&pubsub)));
+        notifier.configure(&config.get("notify-keyspace-events"));
         Server {
-            keyspace: Keyspace::new(databases, &aof),
+            keyspace: Keyspace::new(databases, &aof, &notifier),
             aof,
             config,
             clients: ClientRegistry::default(),
@@ -130,7 +135,8 @@ impl Server {
             config_file,
             tcp_port: AtomicU64::new(port),
             slowlog,
-            pubsub: crate::pubsub::Registry::default(),
+            pubsub,
+            notifier,
             shutdown_requested: AtomicBool::new(false),
             shutdown_notify: Notify::new(),
         }

@@ -306,6 +306,11 @@ pub fn config_changed(
     server: &Arc<Server>,
     names: &[&str],
 ) -> Result<(), crate::error::CommandError> {
+    if names.contains(&"notify-keyspace-events") {
+        server
+            .notifier
+            .configure(&server.config.get("notify-keyspace-events"));
+    }
     let wanted = server.config.get_bool("appendonly");
     if names.contains(&"appendonly") && wanted != server.aof.is_enabled() {
         if wanted {

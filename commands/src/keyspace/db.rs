@@ -42,10 +42,14 @@ pub struct Db {
     index: usize,
     /// Where write commands log what they did.
     aof: Arc<Aof>,
+    /// Where keyspace notifications go.
+    notifier: Arc<crate::notify::Notifier>,
     /// Keys clients `WATCH`, with their modification counts.
     pub watched: super::watch::Watched,
     /// Clients blocked on keys of this database, in the order they blocked.
     blocked: std::collections::HashMap<Bytes, std::collections::VecDeque<Arc<Waiter>>>,
+    /// Set while an expiry is logged (its `DEL` sends `expired`, not `del`).
+    expiring: std::cell::Cell<bool>,
     /// Keys with waiters that a logged write named since the lock was taken:
     /// their waiters are served when the lock is released.
     ready: std::cell::RefCell<Vec<Bytes>>,
@@ -53,10 +57,11 @@ pub struct Db {
 
 impl Db {
     /// An empty database numbered `index` whose writes go to `aof`.
-    pub fn new(index: usize, aof: Arc<Aof>) -> Db {
+    pub fn new(index: usize, aof: Arc<Aof>, notifier: Arc<crate::notify::Notifier>) -> Db {
         Db {
             index,
             aof,
+            notifier,
             ..Db::default()
         }
     }
@@ -73,15 +78,16 @@ impl Db {
     /// Also where watched keys learn they were modified (see
     /// [`super::watch`]).
     pub fn log(&self, now_ms: i64, argv: &[impl AsRef<[u8]>]) {
-        if !self.watched.is_empty() || !self.blocked.is_empty() {
-            self.note_modified(argv);
+        let notify = self.notifier.enabled();
+        if notify || !self.watched.is_empty() || !self.blocked.is_empty() {
+            self.note_modified(argv, notify);
         }
         self.aof.log(self.index, now_ms, argv);
     }
 
     /// For the keys `argv` names (all watched ones for a flush): bumps the
     /// watched ones and marks those with waiters ready.
-    fn note_modified(&self, argv: &[impl AsRef<[u8]>]) {
+    fn note_modified(&self, argv: &[impl AsRef<[u8]>], notify: bool) {
         let argv: Vec<Bytes> = argv
             .iter()
             .map(|a| Bytes::copy_from_slice(a.as_ref()))
@@ -96,12 +102,43 @@ impl Db {
             let written = |&i: &usize| {
                 !crate::introspection::key_flags_at(spec, argv.len(), i).contains(&"RO")
             };
-            for i in positions.into_iter().filter(written) {
+            let class = crate::notify::class_of(spec.categories);
+            let command = spec.name.to_ascii_lowercase();
+            // An expired key is logged as DEL but announced as `expired`
+            // (see `log_expired`).
+            let expiring = self.expiring.get();
+            let mut positions: Vec<usize> = positions.into_iter().filter(written).collect();
+            if command == "lmove" {
+                // Redis announces the push on the destination first.
+                positions.reverse();
+            }
+            for i in positions {
                 self.watched.touch(&argv[i]);
                 if self.blocked.contains_key(&argv[i]) {
                     self.ready.borrow_mut().push(argv[i].clone());
                 }
+                if notify && !expiring {
+                    self.announce(class, &command, i, &argv);
+                }
             }
+        }
+    }
+
+    /// Sends the keyspace events of the key at `argv[i]` for a logged
+    /// `command` of `class`: its event; `expire` too for a `SET` with a
+    /// deadline; `del` when a container command emptied (removed) the key.
+    fn announce(&self, class: u32, command: &str, i: usize, argv: &[Bytes]) {
+        use crate::notify::{GENERIC, event_name};
+        let key = &argv[i];
+        let event = event_name(command, i, argv);
+        self.notifier.notify(class, &event, key, self.index);
+        let with_deadline = argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"PXAT"));
+        if command == "set" && with_deadline {
+            self.notifier.notify(GENERIC, "expire", key, self.index);
+        }
+        let removes_itself = matches!(event.as_str(), "del" | "rename_from" | "expired");
+        if class != GENERIC && !removes_itself && !self.entries.contains_key(key.as_ref()) {
+            self.notifier.notify(GENERIC, "del", key, self.index);
         }
     }
 
@@ -190,7 +227,11 @@ impl Db {
     /// (it waited for the lock) then replays against the missing key, as it
     /// ran.
     fn log_expired(&self, key: &[u8], now_ms: i64) {
+        self.expiring.set(true);
         self.log(now_ms, &[b"DEL".as_slice(), key]);
+        self.expiring.set(false);
+        self.notifier
+            .notify(crate::notify::EXPIRED, "expired", key, self.index);
     }
 
     fn count_expired(&mut self, value: &Value) {

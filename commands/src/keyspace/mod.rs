@@ -89,11 +89,12 @@ impl Keyspace {
         self.held_here()
     }
 
-    /// A keyspace with `count` empty databases whose writes go to `aof`.
-    pub fn new(count: usize, aof: &Arc<Aof>) -> Keyspace {
+    /// A keyspace with `count` empty databases whose writes go to `aof`
+    /// and whose events go to `notifier`.
+    pub fn new(count: usize, aof: &Arc<Aof>, notifier: &Arc<crate::notify::Notifier>) -> Keyspace {
         Keyspace {
             dbs: (0..count)
-                .map(|i| Mutex::new(Db::new(i, Arc::clone(aof))))
+                .map(|i| Mutex::new(Db::new(i, Arc::clone(aof), Arc::clone(notifier))))
                 .collect(),
         }
     }
