@@ -8,6 +8,7 @@
 mod command;
 pub(crate) use command::keys_of;
 mod command_entry;
+mod latency;
 pub(crate) use command_entry::key_flags_at;
 mod debug;
 mod docs_args;
@@ -20,6 +21,8 @@ pub fn commands() -> Vec<CommandSpec> {
     vec![
         command::command(),
         slowlog::slowlog(),
+        latency::latency(),
+        latency::wait_command(),
         debug::memory(),
         debug::debug(),
     ]
