@@ -146,10 +146,10 @@ pub fn class_of(categories: &[&str]) -> u32 {
 
 /// The event a logged command sends for its key at position `index` (of
 /// `argc` arguments): Redis's name where it differs from the command's.
-pub fn event_name(command: &str, index: usize, args: &[Bytes]) -> String {
+pub fn event_name(command: &str, index: usize, args: &[impl AsRef<[u8]>]) -> String {
     let end = |i: usize| {
         args.get(i)
-            .map(|a| a.eq_ignore_ascii_case(b"LEFT"))
+            .map(|a| a.as_ref().eq_ignore_ascii_case(b"LEFT"))
             .unwrap_or(true)
     };
     let name = match command {

@@ -234,16 +234,17 @@ fn getkeysandflags(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 
 /// Resolves `argv` to its command (descending into subcommands) and returns
 /// the argv indexes of its keys.
-pub(crate) fn keys_of(argv: &[Bytes]) -> Result<(&'static CommandSpec, Vec<usize>)> {
+pub(crate) fn keys_of<A: AsRef<[u8]>>(argv: &[A]) -> Result<(&'static CommandSpec, Vec<usize>)> {
     let invalid = || CommandError::err("Invalid command specified");
-    let name = String::from_utf8_lossy(argv.first().ok_or_else(invalid)?).to_ascii_lowercase();
+    let name =
+        String::from_utf8_lossy(argv.first().ok_or_else(invalid)?.as_ref()).to_ascii_lowercase();
     let mut spec = table().get(&name).ok_or_else(invalid)?;
     if !spec.subcommands.is_empty() && (spec.handler.is_none() || argv.len() > 1) {
         let sub = argv.get(1).ok_or_else(invalid)?;
         let full = format!(
             "{}|{}",
             spec.name,
-            String::from_utf8_lossy(sub).to_ascii_lowercase()
+            String::from_utf8_lossy(sub.as_ref()).to_ascii_lowercase()
         );
         spec = spec
             .subcommands
@@ -268,7 +269,7 @@ pub(crate) fn keys_of(argv: &[Bytes]) -> Result<(&'static CommandSpec, Vec<usize
             // number or names more keys than there are arguments.
             let numkeys = argv
                 .get(numkeys_at.max(0) as usize)
-                .and_then(|n| parse_i64(n))
+                .and_then(|n| parse_i64(n.as_ref()))
                 .unwrap_or(0);
             let last = first as i64 + (numkeys - 1) * step.max(1) as i64;
             if numkeys <= 0 || last >= argv.len() as i64 {

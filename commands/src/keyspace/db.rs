@@ -48,8 +48,6 @@ pub struct Db {
     pub watched: super::watch::Watched,
     /// Clients blocked on keys of this database, in the order they blocked.
     blocked: std::collections::HashMap<Bytes, std::collections::VecDeque<Arc<Waiter>>>,
-    /// Set while an expiry is logged (its `DEL` sends `expired`, not `del`).
-    expiring: std::cell::Cell<bool>,
     /// Keys with waiters that a logged write named since the lock was taken:
     /// their waiters are served when the lock is released.
     ready: std::cell::RefCell<Vec<Bytes>>,
@@ -88,37 +86,31 @@ impl Db {
     /// For the keys `argv` names (all watched ones for a flush): bumps the
     /// watched ones and marks those with waiters ready.
     fn note_modified(&self, argv: &[impl AsRef<[u8]>], notify: bool) {
-        let argv: Vec<Bytes> = argv
-            .iter()
-            .map(|a| Bytes::copy_from_slice(a.as_ref()))
-            .collect();
         let name = argv.first().map(|n| n.as_ref()).unwrap_or_default();
         if name.eq_ignore_ascii_case(b"FLUSHDB") || name.eq_ignore_ascii_case(b"FLUSHALL") {
             self.watched.touch_all();
             return;
         }
-        if let Ok((spec, positions)) = crate::introspection::keys_of(&argv) {
+        if let Ok((spec, positions)) = crate::introspection::keys_of(argv) {
             // Keys the command only reads (a STORE's sources) did not change.
             let written = |&i: &usize| {
                 !crate::introspection::key_flags_at(spec, argv.len(), i).contains(&"RO")
             };
             let class = crate::notify::class_of(spec.categories);
             let command = spec.name.to_ascii_lowercase();
-            // An expired key is logged as DEL but announced as `expired`
-            // (see `log_expired`).
-            let expiring = self.expiring.get();
             let mut positions: Vec<usize> = positions.into_iter().filter(written).collect();
             if command == "lmove" {
                 // Redis announces the push on the destination first.
                 positions.reverse();
             }
             for i in positions {
-                self.watched.touch(&argv[i]);
-                if self.blocked.contains_key(&argv[i]) {
-                    self.ready.borrow_mut().push(argv[i].clone());
+                let key = argv[i].as_ref();
+                self.watched.touch(key);
+                if self.blocked.contains_key(key) {
+                    self.ready.borrow_mut().push(Bytes::copy_from_slice(key));
                 }
-                if notify && !expiring {
-                    self.announce(class, &command, i, &argv);
+                if notify {
+                    self.announce(class, &command, i, argv);
                 }
             }
         }
@@ -127,17 +119,20 @@ impl Db {
     /// Sends the keyspace events of the key at `argv[i]` for a logged
     /// `command` of `class`: its event; `expire` too for a `SET` with a
     /// deadline; `del` when a container command emptied (removed) the key.
-    fn announce(&self, class: u32, command: &str, i: usize, argv: &[Bytes]) {
+    fn announce(&self, class: u32, command: &str, i: usize, argv: &[impl AsRef<[u8]>]) {
         use crate::notify::{GENERIC, event_name};
-        let key = &argv[i];
+        let key = argv[i].as_ref();
         let event = event_name(command, i, argv);
         self.notifier.notify(class, &event, key, self.index);
-        let with_deadline = argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"PXAT"));
+        let with_deadline = argv
+            .iter()
+            .skip(3)
+            .any(|a| a.as_ref().eq_ignore_ascii_case(b"PXAT"));
         if command == "set" && with_deadline {
             self.notifier.notify(GENERIC, "expire", key, self.index);
         }
         let removes_itself = matches!(event.as_str(), "del" | "rename_from" | "expired");
-        if class != GENERIC && !removes_itself && !self.entries.contains_key(key.as_ref()) {
+        if class != GENERIC && !removes_itself && !self.entries.contains_key(key) {
             self.notifier.notify(GENERIC, "del", key, self.index);
         }
     }
@@ -227,9 +222,13 @@ impl Db {
     /// (it waited for the lock) then replays against the missing key, as it
     /// ran.
     fn log_expired(&self, key: &[u8], now_ms: i64) {
-        self.expiring.set(true);
-        self.log(now_ms, &[b"DEL".as_slice(), key]);
-        self.expiring.set(false);
+        let argv = [b"DEL".as_slice(), key];
+        // Watchers and waiters learn of it like any write; subscribers hear
+        // `expired`, not the `del` it is logged as.
+        if !self.watched.is_empty() || !self.blocked.is_empty() {
+            self.note_modified(&argv, false);
+        }
+        self.aof.log(self.index, now_ms, &argv);
         self.notifier
             .notify(crate::notify::EXPIRED, "expired", key, self.index);
     }
