@@ -17,7 +17,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
-use crate::keyspace::{Db, Value};
+use crate::keyspace::{Db, StringForm, Value};
 use crate::parse::parse_i64;
 use crate::table::{CommandSpec, KeySpecDef};
 
@@ -82,6 +82,8 @@ fn edit_string<R>(
             }
             let out = edit(&mut buf);
             *stored = buf.freeze();
+            // Redis unshares the value into a raw string before editing.
+            db.set_string_form(key, StringForm::Raw);
             Ok((out, grew))
         }
         Some(_) => Err(CommandError::wrong_type()),
@@ -89,6 +91,7 @@ fn edit_string<R>(
             let mut buf = BytesMut::zeroed(len);
             let out = edit(&mut buf);
             db.insert(key.clone(), Value::String(buf.freeze()), None, now_ms);
+            db.set_string_form(key, StringForm::Raw);
             Ok((out, true))
         }
     }

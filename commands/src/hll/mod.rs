@@ -19,7 +19,7 @@ use bytes::Bytes;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::read_with;
-use crate::keyspace::{Db, Value};
+use crate::keyspace::{Db, StringForm, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
 use crate::table::{CommandSpec, KeySpecDef};
@@ -78,7 +78,9 @@ fn take_hll(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Vec<u8>>> {
 
 /// Stores `hll` at `key`, keeping the TTL of an existing key.
 fn store(db: &mut Db, key: Bytes, hll: Vec<u8>, now_ms: i64) {
-    db.set_keep_ttl(key, Value::String(Bytes::from(hll)), now_ms);
+    db.set_keep_ttl(key.clone(), Value::String(Bytes::from(hll)), now_ms);
+    // Redis makes and edits HyperLogLogs as raw strings.
+    db.set_string_form(&key, StringForm::Raw);
 }
 
 /// Raises register `index` to `count` in a valid value of either encoding.

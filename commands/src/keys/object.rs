@@ -5,7 +5,7 @@
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::peek_with;
-use crate::keyspace::Value;
+use crate::keyspace::Entry;
 use crate::parse::Parse;
 use crate::reply::Reply;
 use crate::table::{CommandSpec, Handler, KeySpecDef};
@@ -70,16 +70,10 @@ pub(super) fn command() -> CommandSpec {
 
 /// Runs `f` on the live value at the key argument without touching its
 /// access time (lookups still count as keyspace hits/misses, as Redis).
-fn inspect<R>(
-    ctx: &mut Ctx,
-    args: &mut Parse,
-    f: impl FnOnce(&Value, i64) -> R,
-) -> Result<Option<R>> {
+fn inspect<R>(ctx: &mut Ctx, args: &mut Parse, f: impl FnOnce(&Entry) -> R) -> Result<Option<R>> {
     let key = args.next_bytes()?;
     args.finish()?;
-    Ok(peek_with(&mut ctx.db(), &key, ctx.now_ms, |e| {
-        f(&e.value, e.last_access_ms)
-    }))
+    Ok(peek_with(&mut ctx.db(), &key, ctx.now_ms, f))
 }
 
 fn lfu_policy(ctx: &Ctx) -> bool {
@@ -91,7 +85,7 @@ fn lfu_policy(ctx: &Ctx) -> bool {
 ///
 /// Reply: bulk string, or null when the key does not exist.
 pub fn encoding(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let encoding = inspect(ctx, args, |v, _| v.encoding())?;
+    let encoding = inspect(ctx, args, Entry::encoding)?;
     Ok(Reply::bulk_or_null(
         encoding.map(|e| bytes::Bytes::from_static(e.as_bytes())),
     ))
@@ -99,31 +93,36 @@ pub fn encoding(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 
 /// `OBJECT IDLETIME key` — seconds since the key was last read or written.
 ///
-/// Reply: integer, or null when the key does not exist. Errors: Redis's
-/// text when an LFU `maxmemory-policy` is selected.
+/// Reply: integer, or null when the key does not exist (checked first, as
+/// Redis). Errors: Redis's text when an LFU `maxmemory-policy` is selected.
 pub fn idletime(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    let now = ctx.now_ms;
+    let Some(idle) = inspect(ctx, args, |e| (now - e.last_access_ms).max(0) / 1000)? else {
+        return Ok(Reply::Null);
+    };
     if lfu_policy(ctx) {
         return Err(CommandError::err(
             "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    let now = ctx.now_ms;
-    let idle = inspect(ctx, args, |_, last| (now - last).max(0) / 1000)?;
-    Ok(idle.map_or(Reply::Null, Reply::Integer))
+    Ok(Reply::Integer(idle))
 }
 
 /// `OBJECT FREQ key` — the LFU access counter. framekv does not keep one, so
 /// under an LFU policy every key reports 0.
 ///
-/// Reply: integer, or null. Errors: Redis's text when no LFU policy is selected.
+/// Reply: integer, or null when the key does not exist (checked first, as
+/// Redis). Errors: Redis's text when no LFU policy is selected.
 pub fn freq(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
+    if inspect(ctx, args, |_| ())?.is_none() {
+        return Ok(Reply::Null);
+    }
     if !lfu_policy(ctx) {
         return Err(CommandError::err(
             "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    let freq = inspect(ctx, args, |_, _| 0)?;
-    Ok(freq.map_or(Reply::Null, Reply::Integer))
+    Ok(Reply::Integer(0))
 }
 
 /// `OBJECT REFCOUNT key` — Redis reports `2147483647` for the shared small
@@ -131,14 +130,7 @@ pub fn freq(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 ///
 /// Reply: integer, or null.
 pub fn refcount(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let count = inspect(ctx, args, |v, _| match v {
-        Value::String(s)
-            if crate::parse::parse_i64(s).is_some_and(|n| (0..10_000).contains(&n)) =>
-        {
-            i32::MAX as i64
-        }
-        _ => 1,
-    })?;
+    let count = inspect(ctx, args, Entry::refcount)?;
     Ok(count.map_or(Reply::Null, Reply::Integer))
 }
 

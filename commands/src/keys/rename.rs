@@ -53,7 +53,13 @@ fn rename_generic(ctx: &mut Ctx, args: &mut Parse, nx: bool) -> Result<Reply> {
         return Err(CommandError::no_such_key());
     };
     // The access time travels with the value, as the object does in Redis.
-    let replaced = db.insert(dst, entry.value, entry.expire_at, entry.last_access_ms);
+    let replaced = db.insert(
+        dst.clone(),
+        entry.value,
+        entry.expire_at,
+        entry.last_access_ms,
+    );
+    db.set_string_form(&dst, entry.string_form);
     db.log(ctx.now_ms, args.argv());
     drop(db);
     // Freed off the lock: the overwritten value may be a large session.
@@ -165,9 +171,9 @@ impl CopyArgs<'_> {
         if dst_exists && !self.replace {
             return (false, None);
         }
-        let Some((value, expire_at)) = from
+        let Some((value, expire_at, form)) = from
             .get(self.src, now_ms)
-            .map(|e| (duplicate_as(&e.value, self.dst), e.expire_at))
+            .map(|e| (duplicate_as(&e.value, self.dst), e.expire_at, e.string_form))
         else {
             return (false, None);
         };
@@ -178,6 +184,8 @@ impl CopyArgs<'_> {
         let replaced = target
             .insert(self.dst.clone(), value, expire_at, now_ms)
             .map(|e| e.value);
+        // A copy keeps the source's encoding, as Redis's dupStringObject.
+        target.set_string_form(self.dst, form);
         (true, replaced)
     }
 }
@@ -214,7 +222,13 @@ pub fn move_key(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let Some(entry) = from.remove(&key) else {
         return Ok(Reply::Integer(0));
     };
-    to.insert(key, entry.value, entry.expire_at, entry.last_access_ms);
+    to.insert(
+        key.clone(),
+        entry.value,
+        entry.expire_at,
+        entry.last_access_ms,
+    );
+    to.set_string_form(&key, entry.string_form);
     from.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(1))
 }

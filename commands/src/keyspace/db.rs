@@ -20,6 +20,55 @@ pub struct Entry {
     pub expire_at: Option<i64>,
     /// Last access, ms since the epoch.
     pub last_access_ms: i64,
+    /// How a string value was made (its `OBJECT ENCODING`); `Encoded` for
+    /// other types.
+    pub string_form: StringForm,
+}
+
+/// How a string value was made, which decides its `OBJECT ENCODING` as in
+/// Redis 7.0, where the encoding follows the object's history.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StringForm {
+    /// Stored from a client argument (`SET`, `MSET`, `GETSET`, `INCR`,
+    /// `APPEND` creating the key): `int` when it reads as a 64-bit integer
+    /// in at most 20 bytes, else `embstr` up to 44 bytes, else `raw`.
+    #[default]
+    Encoded,
+    /// Built as text without trying the integer encoding (`INCRBYFLOAT`):
+    /// `embstr` up to 44 bytes, else `raw`.
+    Text,
+    /// Built or changed as a byte buffer (`APPEND` to an existing string,
+    /// `SETRANGE`, `SETBIT`, `BITOP`, `BITFIELD`, `PFADD`, `PFMERGE`):
+    /// always `raw`.
+    Raw,
+}
+
+impl Entry {
+    /// `OBJECT ENCODING` of the value, as Redis 7.0 reports it.
+    pub fn encoding(&self) -> &'static str {
+        match (&self.value, self.string_form) {
+            (Value::String(_), StringForm::Raw) => "raw",
+            (Value::String(s), StringForm::Text) if s.len() <= 44 => "embstr",
+            (Value::String(_), StringForm::Text) => "raw",
+            (value, _) => value.encoding(),
+        }
+    }
+
+    /// `OBJECT REFCOUNT` of the value: Redis shares the integers 0..=9999
+    /// (reported as `2147483647`) when a string is stored encoded; every
+    /// other value has one reference.
+    pub fn refcount(&self) -> i64 {
+        match &self.value {
+            Value::String(s)
+                if self.string_form == StringForm::Encoded
+                    && s.len() <= 20
+                    && crate::parse::parse_i64(s).is_some_and(|n| (0..10_000).contains(&n)) =>
+            {
+                i32::MAX as i64
+            }
+            _ => 1,
+        }
+    }
 }
 
 /// One database. Keys live in an insertion-ordered hash map so that `SCAN`
@@ -310,6 +359,7 @@ impl Db {
                 value,
                 expire_at,
                 last_access_ms: now_ms,
+                string_form: StringForm::Encoded,
             },
         )
     }
@@ -318,10 +368,21 @@ impl Db {
     /// `APPEND`, `INCR`); inserts it without TTL when absent.
     pub fn set_keep_ttl(&mut self, key: Bytes, value: Value, now_ms: i64) {
         match self.get(&key, now_ms) {
-            Some(entry) => entry.value = value,
+            Some(entry) => {
+                entry.value = value;
+                entry.string_form = StringForm::Encoded;
+            }
             None => {
                 self.insert(key, value, None, now_ms);
             }
+        }
+    }
+
+    /// Records how the string at `key` was made (see [`StringForm`]); call
+    /// right after storing it. No effect when the key is absent.
+    pub fn set_string_form(&mut self, key: &[u8], form: StringForm) {
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.string_form = form;
         }
     }
 

@@ -16,7 +16,7 @@ mod free;
 mod value;
 mod watch;
 
-pub use db::{Db, Entry};
+pub use db::{Db, Entry, StringForm};
 pub use free::free_values;
 pub use value::{Container, Value};
 

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::string_of;
-use crate::keyspace::Value;
+use crate::keyspace::{StringForm, Value};
 use crate::parse::{Parse, parse_f64, parse_i64};
 use crate::reply::Reply;
 
@@ -97,6 +97,8 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     }
     let text = Bytes::from(format_float(next));
     db.set_keep_ttl(key.clone(), Value::String(text.clone()), ctx.now_ms);
+    // Redis builds the result as text, never as a shared integer.
+    db.set_string_form(&key, StringForm::Text);
     db.log(ctx.now_ms, &[&b"SET"[..], &key, &text, b"KEEPTTL"]);
     Ok(Reply::Bulk(text))
 }

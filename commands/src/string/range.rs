@@ -8,7 +8,7 @@ use super::get_set::read_string;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::{read_with, string_of};
-use crate::keyspace::Value;
+use crate::keyspace::{StringForm, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
 
@@ -61,6 +61,8 @@ pub fn append(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             grown.extend_from_slice(&suffix);
             *stored = grown.freeze();
             let len = stored.len();
+            // Redis unshares the value into a raw string before appending.
+            db.set_string_form(&key, StringForm::Raw);
             db.log(ctx.now_ms, args.argv());
             Ok(Reply::Integer(len as i64))
         }
@@ -145,7 +147,8 @@ pub fn setrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     }
     buf[offset..offset + patch.len()].copy_from_slice(&patch);
     let len = buf.len();
-    db.set_keep_ttl(key, Value::String(buf.freeze()), ctx.now_ms);
+    db.set_keep_ttl(key.clone(), Value::String(buf.freeze()), ctx.now_ms);
+    db.set_string_form(&key, StringForm::Raw);
     db.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(len as i64))
 }

@@ -23,7 +23,7 @@ pub fn commands() -> Vec<CommandSpec> {
             .keys(1, -2, 1)
             .key_specs(&const { [KeySpecDef::range(&["RW", "access", "delete"], 1, -2, 1)] })
             .doc(
-                "sorted_set",
+                "sorted-set",
                 "5.0.0",
                 "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
                 "key [key ...] timeout",
@@ -34,7 +34,7 @@ pub fn commands() -> Vec<CommandSpec> {
             .keys(1, -2, 1)
             .key_specs(&const { [KeySpecDef::range(&["RW", "access", "delete"], 1, -2, 1)] })
             .doc(
-                "sorted_set",
+                "sorted-set",
                 "5.0.0",
                 "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
                 "key [key ...] timeout",
@@ -45,7 +45,7 @@ pub fn commands() -> Vec<CommandSpec> {
             .keynum(2, 3, 1)
             .key_specs(&const { [KeySpecDef::keynum(&["RW", "access", "delete"], 2, 0, 1, 1)] })
             .doc(
-                "sorted_set",
+                "sorted-set",
                 "7.0.0",
                 "Remove and return members with scores in a sorted set or block until one is available",
                 "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]",
