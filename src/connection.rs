@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
 use bytes::{Bytes, BytesMut};
-use commands::client::Client;
+use commands::client::{Client, Outgoing};
 use commands::{Ctx, Reply, Server, aof, dispatch};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -69,8 +69,9 @@ pub async fn serve(server: Arc<Server>, stream: TcpStream, client: Client) {
     }
     // A closed client stops watching its keys.
     commands::multi::unwatch_all(&mut Ctx::new(&conn.server, &mut conn.client));
-    // ... and leaves its pub/sub channels and patterns.
+    // ... and leaves its pub/sub channels and patterns, and MONITOR mode.
     commands::pubsub::unsubscribe_all(&mut Ctx::new(&conn.server, &mut conn.client));
+    conn.server.monitors.remove(conn.client.id);
     tracing::debug!(id = conn.client.id, "closed");
 }
 
@@ -119,9 +120,7 @@ impl Connection {
             tokio::select! {
                 _ = handle.kill_notify.notified() => return Ok(()),
                 _ = self.server.shutdown_signal() => return Ok(()),
-                Some(items) = self.client.pushes.recv() => {
-                    encode_push(&mut self.output, &items, self.client.resp >= 3);
-                }
+                Some(item) = self.client.pushes.recv() => self.encode_outgoing(item),
                 read = self.stream.read_buf(&mut self.input) => {
                     let n = read?;
                     if n == 0 {
@@ -193,12 +192,31 @@ impl Connection {
             if argv.is_empty() {
                 continue;
             }
+            // CLIENT PAUSE: one atomic load when no pause is in force.
+            if self.server.pause.is_active() && !self.wait_unpaused(&argv).await? {
+                return Ok(Stop::AfterFlush);
+            }
+            // A running script: wait for it, or BUSY past its threshold.
+            if let Some(busy) = commands::scripting::status::admit(&self.server, &argv).await {
+                if let Reply::Error(line) = &busy {
+                    self.count_error(line);
+                }
+                self.encode_reply(&busy);
+                continue;
+            }
             let shutting_down = self.server.shutdown_requested();
             let reply = self.execute(argv);
             // Messages queued for this client up to now (one it published to
-            // itself included) go out before the command's reply, as in Redis.
-            while let Ok(items) = self.client.pushes.try_recv() {
-                encode_push(&mut self.output, &items, self.client.resp >= 3);
+            // itself included) go out before the command's reply, as in Redis;
+            // MONITOR lines (its own command's among them) after it.
+            let mut after_reply = Vec::new();
+            while let Ok(item) = self.client.pushes.try_recv() {
+                match item {
+                    Outgoing::Push(items) => {
+                        encode_push(&mut self.output, &items, self.client.resp >= 3);
+                    }
+                    Outgoing::Status(line) => after_reply.push(line),
+                }
             }
             if !shutting_down && self.server.shutdown_requested() {
                 // This command (SHUTDOWN) stopped the server: as in Redis, it
@@ -244,6 +262,9 @@ impl Connection {
                 }
                 reply => self.encode_reply(&reply),
             }
+            for line in after_reply {
+                self.encode_reply(&Reply::Status(line));
+            }
             if self.client.close_after_reply || self.client.handle.is_killed() {
                 return Ok(Stop::AfterFlush);
             }
@@ -261,12 +282,13 @@ impl Connection {
     fn execute(&mut self, argv: Vec<Bytes>) -> Reply {
         let server = &self.server;
         let client = &mut self.client;
-        // EXEC runs its whole queue, heavy frame work included, with every
-        // database held: off the async workers (tokio moves this worker's
-        // other tasks elsewhere meanwhile).
-        let exec = argv
-            .first()
-            .is_some_and(|n| n.eq_ignore_ascii_case(b"exec"));
+        // EXEC runs its whole queue, heavy frame work included, and a
+        // script its whole run, with every database held: off the async
+        // workers (tokio moves this worker's other tasks elsewhere
+        // meanwhile).
+        let exec = argv.first().is_some_and(|n| {
+            n.eq_ignore_ascii_case(b"exec") || commands::scripting::runs_script(n)
+        });
         let run = || {
             std::panic::catch_unwind(AssertUnwindSafe(|| {
                 let mut ctx = Ctx::new(server, client);
@@ -382,6 +404,63 @@ impl Connection {
         // its threads when dropped: not on an async worker.
         if std::sync::Arc::strong_count(&pending.writer) == 1 {
             tokio::task::spawn_blocking(move || drop(pending));
+        }
+    }
+
+    /// Holds the client's next command (`argv`) while a `CLIENT PAUSE`
+    /// holds it: without blocking the worker, until the pause ends (its
+    /// timeout, or `CLIENT UNPAUSE` from another connection). Replies
+    /// already encoded are written first; meanwhile the client shows as
+    /// blocked, running that command. Input that arrives is kept for later.
+    /// False when the client must close instead (hung up, killed, shutdown).
+    async fn wait_unpaused(&mut self, argv: &[Bytes]) -> std::io::Result<bool> {
+        let server = self.server.clone();
+        let handle = self.client.handle.clone();
+        let mut held = false;
+        let open = loop {
+            let ended = server.pause.ended();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            let until = {
+                let ctx = Ctx::new(&self.server, &mut self.client);
+                commands::pause::held(&ctx, argv)
+            };
+            let Some((spec, end_ms)) = until else {
+                break true;
+            };
+            if !held {
+                held = true;
+                self.flush().await?;
+                self.set_blocked(true);
+                let mut info = handle.info.lock();
+                info.last_cmd.clear();
+                info.last_cmd.push_str(spec.name);
+            }
+            let left = (end_ms - commands::keyspace::now_ms()).max(0) as u64;
+            // Past the end by 1 ms: the pause ends when its end is passed.
+            let wake = std::time::Duration::from_millis(left.saturating_add(1));
+            tokio::select! {
+                _ = &mut ended => {}
+                _ = tokio::time::sleep(wake) => {}
+                _ = handle.kill_notify.notified() => break false,
+                _ = server.shutdown_signal() => break false,
+                read = self.stream.read_buf(&mut self.input) => match read {
+                    Ok(n) if n > 0 => self.handle_read()?,
+                    _ => break false,
+                },
+            }
+        };
+        if held {
+            self.set_blocked(false);
+        }
+        Ok(open)
+    }
+
+    /// Encodes an out-of-band message that arrived between commands.
+    fn encode_outgoing(&mut self, item: Outgoing) {
+        match item {
+            Outgoing::Push(items) => encode_push(&mut self.output, &items, self.client.resp >= 3),
+            Outgoing::Status(line) => self.encode_reply(&Reply::Status(line)),
         }
     }
 

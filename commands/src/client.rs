@@ -32,6 +32,9 @@ pub struct Client {
     pub no_touch: bool,
     /// The AOF loader's client: runs while the server is loading.
     pub aof_loader: bool,
+    /// True while this client's Lua script runs commands (`redis.call`):
+    /// `noscript` commands are refused and `MONITOR` shows them as `lua`.
+    pub in_script: bool,
     /// The transaction being queued after `MULTI`.
     pub multi: Option<crate::multi::Multi>,
     /// Keys this client `WATCH`es.
@@ -42,7 +45,18 @@ pub struct Client {
     pub handle: Arc<ClientHandle>,
     /// Out-of-band messages for this client (see [`ClientHandle::push`]); the
     /// connection task drains it between reads.
-    pub pushes: UnboundedReceiver<Vec<Reply>>,
+    pub pushes: UnboundedReceiver<Outgoing>,
+}
+
+/// One out-of-band message queued for a connection.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// A pub/sub message or invalidation: a RESP3 push (`>n`), or an array
+    /// for RESP2 clients.
+    Push(Vec<Reply>),
+    /// A plain status line (`+text`) in either protocol: a `MONITOR` line.
+    /// It goes out after the reply of the command being run, as in Redis.
+    Status(String),
 }
 
 /// What other connections may read or signal about a client.
@@ -67,7 +81,7 @@ pub struct ClientHandle {
     pub unblock_notify: Notify,
     /// Whether the unblock asked for an error reply instead of a timeout.
     pub unblock_error: AtomicBool,
-    push_tx: UnboundedSender<Vec<Reply>>,
+    push_tx: UnboundedSender<Outgoing>,
 }
 
 /// The `CLIENT LIST` fields that change over a connection's life.
@@ -106,6 +120,8 @@ pub struct ClientInfo {
     pub sub: usize,
     /// Subscribed patterns (`psub=`).
     pub psub: usize,
+    /// In `MONITOR` mode (`flags=O`).
+    pub monitor: bool,
 }
 
 impl ClientInfo {
@@ -144,7 +160,14 @@ impl ClientHandle {
     /// RESP2 clients, as an array (`*n`). Returns false when the connection
     /// is already gone.
     pub fn push(&self, items: Vec<Reply>) -> bool {
-        self.push_tx.send(items).is_ok()
+        self.push_tx.send(Outgoing::Push(items)).is_ok()
+    }
+
+    /// Queues a plain status line (`+line`, both protocols; a `MONITOR`
+    /// line), written after the reply of any command being run. Returns
+    /// false when the connection is already gone.
+    pub fn push_status(&self, line: String) -> bool {
+        self.push_tx.send(Outgoing::Status(line)).is_ok()
     }
 
     /// The client's `CLIENT LIST` / `CLIENT INFO` line, without the trailing
@@ -155,13 +178,20 @@ impl ClientHandle {
         let now = Instant::now();
         let age = now.duration_since(self.created).as_secs();
         let idle = now.duration_since(info.last_interaction).as_secs();
-        let flags = if info.blocked {
-            "b"
-        } else if info.is_pubsub() {
-            "P"
-        } else {
-            "N"
-        };
+        // Redis 7.0's order: O (monitor), P (pubsub), b (blocked); N for none.
+        let mut flags = String::new();
+        for (on, flag) in [
+            (info.monitor, 'O'),
+            (info.is_pubsub(), 'P'),
+            (info.blocked, 'b'),
+        ] {
+            if on {
+                flags.push(flag);
+            }
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
         // Redis's tot-mem counts the client struct, buffers and argv; ours is
         // the query buffer plus a fixed per-client overhead.
         let tot_mem = info.rbs + 1024;
@@ -230,6 +260,7 @@ impl ClientRegistry {
                 blocked: false,
                 sub: 0,
                 psub: 0,
+                monitor: false,
             }),
             killed: AtomicBool::new(false),
             kill_notify: Notify::new(),
@@ -249,6 +280,7 @@ impl ClientRegistry {
             no_evict: false,
             no_touch: false,
             aof_loader: false,
+            in_script: false,
             multi: None,
             watching: Vec::new(),
             subscriptions: Default::default(),

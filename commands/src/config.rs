@@ -269,6 +269,13 @@ pub static DIRECTIVES: &[Directive] = &[
         "Log commands slower than this many microseconds (-1 = never).",
     ),
     d(
+        "busy-reply-threshold",
+        "5000",
+        int(0, i64::MAX),
+        true,
+        "Milliseconds a Lua script may run before other clients get BUSY and SCRIPT KILL may stop it (alias: lua-time-limit).",
+    ),
+    d(
         "slowlog-max-len",
         "128",
         int(0, i64::MAX),
@@ -314,10 +321,18 @@ pub static DIRECTIVES: &[Directive] = &[
 
 /// The directive named `name` (case-insensitive).
 pub fn directive(name: &str) -> Option<&'static Directive> {
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+        .map_or(name, |(_, target)| target);
     DIRECTIVES
         .iter()
         .find(|d| d.name.eq_ignore_ascii_case(name))
 }
+
+/// Old directive names Redis 7.0 still accepts, with the directive each
+/// one now names.
+pub const ALIASES: &[(&str, &str)] = &[("lua-time-limit", "busy-reply-threshold")];
 
 /// Parses a Redis memory value (`100`, `1k`, `1kb`, `5mb`, `2gb`; `k` = 1000,
 /// `kb` = 1024, as Redis's `memtoull`). Returns bytes.
@@ -480,12 +495,20 @@ impl Config {
     /// `(name, value)` for every directive matching the glob `pattern`
     /// (case-insensitive), sorted by name.
     pub fn matching(&self, pattern: &[u8]) -> Vec<(&'static str, String)> {
-        self.values
+        let mut found = self
+            .values
             .read()
             .iter()
             .filter(|(name, _)| glob_match(pattern, name.as_bytes(), true))
             .map(|(name, value)| (*name, value.text.clone()))
-            .collect()
+            .collect::<Vec<_>>();
+        // After the read guard is gone: `get` takes it again.
+        for (alias, target) in ALIASES {
+            if glob_match(pattern, alias.as_bytes(), true) {
+                found.push((*alias, self.get(target)));
+            }
+        }
+        found
     }
 }
 

@@ -104,6 +104,11 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         crate::multi::flag_error(ctx);
         return Reply::Error(crate::pubsub::subscribed_mode_error(spec.name));
     }
+    if let Some(e) = crate::monitor::keyspace_refusal(ctx, spec) {
+        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        crate::multi::flag_error(ctx);
+        return Reply::Error(e.0);
+    }
     if ctx.client.multi.is_some() && !crate::multi::runs_immediately(spec) {
         return crate::multi::queue(ctx, spec, argv);
     }
@@ -140,6 +145,7 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
             &name,
         );
     }
+    crate::monitor::feed(ctx, spec, parse.argv());
     match result {
         Ok(reply) => reply,
         Err(e) => {

@@ -24,5 +24,7 @@ pub fn all_commands() -> Vec<CommandSpec> {
     all.extend(crate::multi::commands());
     all.extend(crate::pubsub::commands());
     all.extend(crate::sort::commands());
+    all.extend(crate::scripting::commands());
+    all.extend(crate::monitor::commands());
     all
 }

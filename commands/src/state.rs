@@ -40,6 +40,12 @@ pub struct Server {
     pub pubsub: Arc<crate::pubsub::Registry>,
     /// Keyspace notifications (`notify-keyspace-events`).
     pub notifier: Arc<crate::notify::Notifier>,
+    /// Clients in `MONITOR` mode.
+    pub monitors: crate::monitor::Monitors,
+    /// `CLIENT PAUSE` state.
+    pub pause: crate::pause::Pause,
+    /// Lua scripting: the interpreter, the script cache, the running script.
+    pub scripts: crate::scripting::Scripts,
     shutdown_requested: AtomicBool,
     shutdown_notify: Notify,
 }
@@ -137,6 +143,9 @@ impl Server {
             slowlog,
             pubsub,
             notifier,
+            monitors: Default::default(),
+            pause: Default::default(),
+            scripts: crate::scripting::Scripts::default(),
             shutdown_requested: AtomicBool::new(false),
             shutdown_notify: Notify::new(),
         }

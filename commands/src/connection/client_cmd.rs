@@ -1,6 +1,7 @@
 //! `CLIENT` and its subcommands: ID, SETNAME, GETNAME, SETINFO, LIST, INFO,
-//! KILL, NO-EVICT, NO-TOUCH, HELP. Replies and error texts match Redis 7.0
-//! (SETINFO and NO-TOUCH as Redis 7.2 added them).
+//! KILL, NO-EVICT, NO-TOUCH, HELP (PAUSE and UNPAUSE are in
+//! [`crate::pause`]). Replies and error texts match Redis 7.0 (SETINFO and
+//! NO-TOUCH as Redis 7.2 added them).
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ pub fn command() -> CommandSpec {
             .categories(categories)
             .doc("connection", since, summary, syntax)
     }
+    let [pause, unpause] = crate::pause::subcommands();
     CommandSpec::container(
         "client",
         vec![
@@ -106,6 +108,8 @@ pub fn command() -> CommandSpec {
                 "Stops (ON) or resumes (OFF) updating keys' access time for the connection's reads.",
                 "<ON | OFF>",
             ),
+            pause,
+            unpause,
             sub("client|help", 2, help, &["loading", "stale"], SLOW, "5.0.0", "Lists the CLIENT subcommands.", ""),
         ],
     )
@@ -478,6 +482,10 @@ fn help(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         "      Only clients of this type.",
         "    * ID <client-id> [<client-id> ...]",
         "      Only the clients with these ids.",
+        "UNPAUSE",
+        "    End the current client pause, running the held commands.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Hold the commands of all clients, or only their writes, for <timeout> milliseconds.",
         "SETNAME <name>",
         "    Name the current connection.",
         "SETINFO <LIB-NAME|LIB-VER> <value>",

@@ -254,6 +254,7 @@ fn reset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     client.multi = None;
     crate::multi::unwatch_all(ctx);
     crate::pubsub::unsubscribe_all(ctx);
+    crate::monitor::stop(ctx);
     let client = &mut *ctx.client;
     let mut info = client.handle.info.lock();
     info.db = 0;

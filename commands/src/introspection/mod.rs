@@ -6,6 +6,7 @@
 //! Arity, flags, ACL categories and docs of these commands are Redis 7.0's.
 
 mod command;
+pub mod command_list;
 pub(crate) use command::keys_of;
 mod command_entry;
 mod latency;

@@ -221,10 +221,11 @@ fn exec(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             return Reply::NullArray;
         }
         unwatch_all(ctx);
-        let writes = multi
-            .queue
-            .iter()
-            .any(|argv| dispatch::resolve(argv).is_ok_and(|spec| spec.has_flag("write")));
+        let writes = multi.queue.iter().any(|argv| {
+            dispatch::resolve(argv).is_ok_and(|spec| {
+                spec.has_flag("write") || crate::scripting::runs_script(spec.name.as_bytes())
+            })
+        });
         if writes {
             ctx.db().log(ctx.now_ms, &[b"MULTI".as_slice()]);
         }

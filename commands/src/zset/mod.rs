@@ -26,7 +26,7 @@ mod range;
 mod read;
 mod remove;
 mod scan;
-mod score;
+pub(crate) mod score;
 mod setops;
 mod sorted;
 mod value;
