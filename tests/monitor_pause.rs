@@ -509,3 +509,20 @@ fn pause_write_holds_a_queued_write_and_its_exec() {
     assert_eq!(client.line(), "$-1");
     assert_eq!(client.line(), "+OK");
 }
+
+#[test]
+fn monitor_shows_a_script_then_the_commands_it_ran_as_lua() {
+    let server = TestServer::start(&[]);
+    let mut monitor = start_monitor(&server);
+    let mut client = Raw::open(&server);
+    let at = client.addr();
+    let script = "redis.call('set',KEYS[1],ARGV[1]) return redis.call('get',KEYS[1])";
+    client.send_str(&["EVAL", script, "1", "mk", "mv"]);
+    assert_eq!(client.value(), "mv");
+    assert_eq!(
+        monitor_line(&mut monitor),
+        format!(r#"[0 {at}] "EVAL" "{script}" "1" "mk" "mv""#)
+    );
+    assert_eq!(monitor_line(&mut monitor), r#"[0 lua] "set" "mk" "mv""#);
+    assert_eq!(monitor_line(&mut monitor), r#"[0 lua] "get" "mk""#);
+}

@@ -1,4 +1,4 @@
-//! redis-benchmark's own suite against the real binary: every default
+//! redis-benchmark's own suite (`-q -n 10000`) against the real binary: every default
 //! test reports a rate and none reports an error, in RESP2, pipelined
 //! (`-P 16`) and RESP3 (`-3`). Needs `redis-benchmark` (package
 //! `redis-tools`, which `.ci/run` installs); without it the test says so
@@ -46,7 +46,7 @@ fn the_default_suite_runs_without_errors() {
     let server = TestServer::start(&[]);
     for extra in [&[][..], &["-P", "16"][..], &["-3"][..]] {
         let out = Command::new("redis-benchmark")
-            .args(["-p", &server.port.to_string(), "-q", "-n", "2000", "--csv"])
+            .args(["-p", &server.port.to_string(), "-q", "-n", "10000", "--csv"])
             .args(extra)
             .output()
             .expect("redis-benchmark runs");

@@ -858,3 +858,28 @@ fn config_busy_reply_threshold_and_its_alias() {
     assert_eq!(got, ["lua-time-limit", "750"]);
     let _ = Value::Nil;
 }
+
+#[test]
+fn a_script_that_selects_another_database_replays_into_both() {
+    let dir = temp_dir();
+    let mut server =
+        TestServer::launch_ok(dir, &["--appendonly", "yes", "--appendfsync", "always"]);
+    let mut con = server.conn();
+    let script = "redis.call('set', 'a', '1') redis.call('select', '2') \
+                  redis.call('set', 'b', '2') return redis.call('dbsize')";
+    let size: i64 = redis::cmd("EVAL")
+        .arg(script)
+        .arg(0)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(size, 1);
+    // The client is back in its own database after the script.
+    ok(&mut con, &["SET", "c", "3"]);
+    server.restart();
+    let mut con = server.conn();
+    assert_eq!(query_int(&mut con, &["DBSIZE"]), 2);
+    assert_eq!(text(&ok(&mut con, &["GET", "c"])), "3");
+    ok(&mut con, &["SELECT", "2"]);
+    assert_eq!(text(&ok(&mut con, &["GET", "b"])), "2");
+    assert_eq!(query_int(&mut con, &["DBSIZE"]), 1);
+}

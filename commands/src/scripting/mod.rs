@@ -93,9 +93,9 @@ pub fn runs_script(name: &[u8]) -> bool {
 pub fn commands() -> Vec<CommandSpec> {
     const GROUP: &str = "scripting";
     const NOTES: &str =
-        "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE flags";
+        "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
     const NOTES_RO: &str =
-        "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS flags";
+        "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
     const RW: &[KeySpecDef] =
         &[KeySpecDef::keynum(&["RW", "access", "update"], 2, 0, 1, 1).notes(NOTES)];
     const RW_SHA: &[KeySpecDef] = &[KeySpecDef::keynum(&["RW", "access", "update"], 2, 0, 1, 1)];
