@@ -20,6 +20,7 @@ pub mod monitor;
 pub mod parse;
 pub mod pause;
 pub mod reply;
+pub mod repr;
 pub mod state;
 pub mod table;
 

@@ -183,34 +183,12 @@ pub fn format_line(secs: u64, micros: u32, db: usize, source: &str, argv: &[Byte
         if redacted.contains(&i) {
             line.push_str("\"(redacted)\"");
         } else {
-            quote(&mut line, arg);
+            crate::repr::sdscatrepr(&mut line, arg);
         }
     }
     line
 }
 
-/// Appends `arg` in double quotes, escaped as Redis's `sdscatrepr`: `\\`,
-/// `\"`, `\n`, `\r`, `\t`, `\a`, `\b`, other bytes outside printable ASCII
-/// as `\xhh`.
-pub fn quote(out: &mut String, arg: &[u8]) {
-    out.push('"');
-    for &b in arg {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x07 => out.push_str("\\a"),
-            0x08 => out.push_str("\\b"),
-            b' '..=b'~' => out.push(b as char),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
-        }
-    }
-    out.push('"');
-}
 
 /// The positions of `argv` that Redis 7.0 shows as `(redacted)`: `AUTH`'s
 /// arguments (only in its valid one- and two-argument forms), and the user
@@ -253,13 +231,6 @@ mod tests {
 
     fn argv(parts: &[&[u8]]) -> Vec<Bytes> {
         parts.iter().map(|p| Bytes::copy_from_slice(p)).collect()
-    }
-
-    #[test]
-    fn quotes_as_sdscatrepr() {
-        let mut out = String::new();
-        quote(&mut out, b"k\x01\"\\\n\r\t\x07\x08 \xff~");
-        assert_eq!(out, r#""k\x01\"\\\n\r\t\a\b \xff~""#);
     }
 
     #[test]

@@ -87,9 +87,8 @@ pub fn directive_line(name: &str, value: &str) -> String {
     format!("{name} {}", quote_value(value))
 }
 
-/// A value as one `redis.conf` word: bare when it is plain, otherwise in
-/// double quotes with `\\`, `\"`, `\n`, `\r`, `\t` and `\xNN` escapes (the
-/// escapes Redis's `sdssplitargs` reads back).
+/// A value as one `redis.conf` word: bare when it is plain, otherwise
+/// quoted by [`crate::repr::sdscatrepr`].
 pub fn quote_value(value: &str) -> String {
     let plain = !value.is_empty()
         && value
@@ -98,19 +97,8 @@ pub fn quote_value(value: &str) -> String {
     if plain {
         return value.to_string();
     }
-    let mut out = String::from("\"");
-    for b in value.bytes() {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b' '..=b'~' => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('"');
+    let mut out = String::new();
+    crate::repr::sdscatrepr(&mut out, value.as_bytes());
     out
 }
 
