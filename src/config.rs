@@ -173,10 +173,19 @@ fn group_overrides(args: &[String]) -> Result<Vec<(String, Vec<String>)>, Config
 
 /// Validates and stores one directive. Error: Redis's reason text.
 fn apply(config: &Config, name: &str, values: &[String]) -> Result<(), String> {
+    if name == "user" {
+        // `user <name> <rules...>`: checked now, applied when the server
+        // starts (Redis 7.0's ACLAppendUserForLoading).
+        commands::acl::file::check_user_line(values)?;
+        config.user_lines.lock().push(values.to_vec());
+        return Ok(());
+    }
     let Some(spec) = directive(name) else {
         return Err("Bad directive or wrong number of arguments".into());
     };
-    let value = if spec.name == "bind" {
+    // `client-output-buffer-limit normal 0 0 0` takes its class's words on
+    // the line (or all of them in one quoted word), as Redis.
+    let value = if spec.name == "bind" || spec.name == commands::obuf::DIRECTIVE {
         if values.is_empty() {
             return Err("wrong number of arguments".into());
         }

@@ -21,11 +21,13 @@ use std::sync::atomic::Ordering::Relaxed;
 use bytes::{Bytes, BytesMut};
 use commands::client::{Client, Outgoing};
 use commands::{Ctx, Reply, Server, aof, dispatch};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
 
 use crate::protocol::encode::{encode, encode_push};
 use crate::protocol::request::{Limits, RequestDecoder};
+use crate::tls::{self, Stream};
 
 /// Read buffer size: at least this much free space before each read.
 const READ_CHUNK: usize = 16 * 1024;
@@ -47,11 +49,35 @@ enum Stop {
 }
 
 /// Serves `client` on `stream` until it closes; unregisters it at the end
-/// (also if the task panics).
-pub async fn serve(server: Arc<Server>, stream: TcpStream, client: Client) {
+/// (also if the task panics). With `tls` (a `tls-port` client) the TLS
+/// handshake runs first, here on the connection's task, bounded by
+/// [`tls::HANDSHAKE_TIMEOUT`]; a failed or stalled handshake closes it.
+pub async fn serve(
+    server: Arc<Server>,
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    client: Client,
+) {
     let _registration = Registration {
         server: server.clone(),
         id: client.id,
+    };
+    let stream = match tls {
+        None => Stream::Plain(stream),
+        Some(acceptor) => {
+            let handshake = tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+            match handshake.await {
+                Ok(Ok(tls_stream)) => Stream::Tls(Box::new(tls_stream)),
+                Ok(Err(e)) => {
+                    tracing::debug!(id = client.id, error = %e, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(id = client.id, "TLS handshake timed out");
+                    return;
+                }
+            }
+        }
     };
     let mut conn = Connection {
         client,
@@ -63,7 +89,13 @@ pub async fn serve(server: Arc<Server>, stream: TcpStream, client: Client) {
         durable: None,
         server,
     };
-    conn.client.authenticated = conn.server.config.get("requirepass").is_empty();
+    conn.client.authenticated = conn.server.acl.default_needs_no_auth();
+    conn.client.acl_user = conn.server.acl.default_user();
+    // `client-output-buffer-limit` applies from here on.
+    conn.client
+        .handle
+        .output
+        .attach(conn.server.config.output_limits.clone());
     if let Err(e) = conn.run().await {
         tracing::debug!(id = conn.client.id, error = %e, "connection error");
     }
@@ -90,7 +122,7 @@ impl Drop for Registration {
 struct Connection {
     server: Arc<Server>,
     client: Client,
-    stream: TcpStream,
+    stream: Stream,
     input: BytesMut,
     output: BytesMut,
     decoder: RequestDecoder,
@@ -211,6 +243,7 @@ impl Connection {
             // MONITOR lines (its own command's among them) after it.
             let mut after_reply = Vec::new();
             while let Ok(item) = self.client.pushes.try_recv() {
+                self.client.handle.output.taken(&item);
                 match item {
                     Outgoing::Push(items) => {
                         encode_push(&mut self.output, &items, self.client.resp >= 3);
@@ -458,6 +491,7 @@ impl Connection {
 
     /// Encodes an out-of-band message that arrived between commands.
     fn encode_outgoing(&mut self, item: Outgoing) {
+        self.client.handle.output.taken(&item);
         match item {
             Outgoing::Push(items) => encode_push(&mut self.output, &items, self.client.resp >= 3),
             Outgoing::Status(line) => self.encode_reply(&Reply::Status(line)),
@@ -480,13 +514,28 @@ impl Connection {
         self.client.handle.info.lock().blocked = blocked;
     }
 
-    /// Writes the output buffer, if any, in one `write_all`.
+    /// Writes the output buffer, if any, in one `write_all`. Output over
+    /// `client-output-buffer-limit` is not written: the client is closed
+    /// (as is one killed while its write waits on a peer that does not read).
     async fn flush(&mut self) -> std::io::Result<()> {
         if self.output.is_empty() {
             return Ok(());
         }
         self.wait_durable().await;
-        self.stream.write_all(&self.output).await?;
+        let handle = self.client.handle.clone();
+        if !handle.output.writing(&handle, self.output.len()) {
+            return Err(std::io::Error::other("output buffer limit reached"));
+        }
+        // Biased: a reply that can be written goes out even to a client
+        // killed meanwhile; the kill only cuts a write that waits.
+        tokio::select! {
+            biased;
+            written = self.stream.write_batch(&self.output) => written?,
+            _ = handle.kill_notify.notified() => {
+                return Err(std::io::Error::other("killed while writing"));
+            }
+        }
+        handle.output.writing(&handle, 0);
         self.server
             .stats
             .total_net_output_bytes

@@ -11,6 +11,7 @@ mod config;
 mod connection;
 mod protocol;
 mod server;
+mod tls;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +58,11 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let server = Arc::new(commands::Server::new(live, config_file));
+    if let Err(e) = load_acl_file(&server) {
+        tracing::error!("{e}");
+        eprintln!("{e}");
+        return ExitCode::from(1);
+    }
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         port = server.config.get_i64("port"),
@@ -115,4 +121,18 @@ fn init_logging(loglevel: &str, logfile: &str) -> std::io::Result<()> {
             .init();
     }
     Ok(())
+}
+
+/// Loads `aclfile`, if set, as Redis 7.0 does at start. Error (the start is
+/// refused): the file's error, or users both in the config file and in an
+/// ACL file.
+fn load_acl_file(server: &commands::Server) -> Result<(), String> {
+    let path = server.config.get("aclfile");
+    if path.is_empty() {
+        return Ok(());
+    }
+    if !server.config.user_lines.lock().is_empty() {
+        return Err("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.".into());
+    }
+    server.acl.load_file(std::path::Path::new(&path))
 }

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use commands::Server;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
-use crate::{background, connection};
+use crate::{background, connection, tls};
 
 /// How long a shutdown waits for connections to finish their current batch.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,18 +32,32 @@ authentication password for the default user. NOTE: You only need to do one of t
 order for the server to start accepting connections from the outside.\r\n";
 
 /// Serves until a shutdown is requested, then waits for the connections to
-/// finish their current batch (up to [`DRAIN_TIMEOUT`]). Error: no `bind`
-/// address could be bound.
+/// finish their current batch (up to [`DRAIN_TIMEOUT`]). Errors: no `bind`
+/// address could be bound; the TLS files (`tls-port` set) cannot be loaded.
+/// Plain TCP listens on `port` and TLS on `tls-port` (when not 0), each on
+/// every `bind` address; `port 0` with a `tls-port` means TLS only, as Redis.
 pub async fn run(server: Arc<Server>) -> std::io::Result<()> {
-    let listeners = bind_all(&server).await?;
+    let tls = tls::acceptor(&server.config).map_err(std::io::Error::other)?;
+    let port = server.config.get_i64("port") as u16;
+    let mut listeners: Vec<(TcpListener, Option<TlsAcceptor>)> = Vec::new();
+    if port != 0 || tls.is_none() {
+        let (plain, bound) = bind_all(&server, port).await?;
+        server.tcp_port.store(bound as u64, Ordering::Relaxed);
+        listeners.extend(plain.into_iter().map(|l| (l, None)));
+    }
+    if let Some(acceptor) = &tls {
+        let tls_port = server.config.get_i64("tls-port") as u16;
+        let (secure, _) = bind_all(&server, tls_port).await?;
+        listeners.extend(secure.into_iter().map(|l| (l, Some(acceptor.clone()))));
+    }
     tokio::spawn(watch_signals(server.clone()));
     tokio::spawn(background::run(server.clone()));
     if server.config.get_bool("appendonly") {
         start_loading(&server)?;
     }
     let mut accepting = Vec::new();
-    for listener in listeners {
-        accepting.push(tokio::spawn(accept_loop(server.clone(), listener)));
+    for (listener, tls) in listeners {
+        accepting.push(tokio::spawn(accept_loop(server.clone(), listener, tls)));
     }
     tracing::info!(
         port = server.tcp_port.load(Ordering::Relaxed),
@@ -79,11 +94,11 @@ fn start_loading(server: &Arc<Server>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Binds each address of `bind` at `port`. Port 0 lets the OS pick one for
-/// the first address; the others then use the same port. An address written
-/// `-addr` is optional: failing to bind it only logs a warning.
-async fn bind_all(server: &Server) -> std::io::Result<Vec<TcpListener>> {
-    let mut port = server.config.get_i64("port") as u16;
+/// Binds each address of `bind` at `port`; returns the listeners and the
+/// port bound. Port 0 lets the OS pick one for the first address; the
+/// others then use the same port. An address written `-addr` is optional:
+/// failing to bind it only logs a warning.
+async fn bind_all(server: &Server, mut port: u16) -> std::io::Result<(Vec<TcpListener>, u16)> {
     let mut listeners = Vec::new();
     let mut last_error = None;
     for addr in server.config.get("bind").split_whitespace() {
@@ -130,8 +145,7 @@ async fn bind_all(server: &Server) -> std::io::Result<Vec<TcpListener>> {
             "no bind address could be bound",
         ));
     }
-    server.tcp_port.store(port as u64, Ordering::Relaxed);
-    Ok(listeners)
+    Ok((listeners, port))
 }
 
 /// Turns SIGINT and SIGTERM into a shutdown request.
@@ -152,15 +166,16 @@ async fn watch_signals(server: Arc<Server>) {
     server.request_shutdown();
 }
 
-/// Accepts connections on one listener until shutdown.
-async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
+/// Accepts connections on one listener until shutdown; `tls` for a
+/// `tls-port` listener.
+async fn accept_loop(server: Arc<Server>, listener: TcpListener, tls: Option<TlsAcceptor>) {
     loop {
         let accepted = tokio::select! {
             _ = server.shutdown_signal() => return,
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, peer)) => admit(&server, stream, peer).await,
+            Ok((stream, peer)) => admit(&server, stream, peer, tls.clone()).await,
             Err(e) => {
                 // Usually EMFILE/ENFILE: back off briefly instead of spinning.
                 tracing::warn!(error = %e, "accept failed");
@@ -189,13 +204,20 @@ fn set_keepalive(stream: &TcpStream, seconds: i64) {
 
 /// Checks `maxclients` and protected mode, registers the client and spawns
 /// its connection task. The registration happens here, in the accept loop,
-/// so concurrent accepts cannot exceed `maxclients`.
-async fn admit(server: &Arc<Server>, stream: TcpStream, peer: SocketAddr) {
+/// so concurrent accepts cannot exceed `maxclients`. A `tls-port` client
+/// (`tls`) does its handshake on its own task; so does a refused one, which
+/// then gets its refusal over TLS (Redis checks after the handshake too).
+async fn admit(
+    server: &Arc<Server>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+) {
     let _ = stream.set_nodelay(true);
     set_keepalive(&stream, server.config.get_i64("tcp-keepalive"));
     if protected_mode_refuses(server, peer.ip()) {
         tracing::warn!(peer = %peer, "refused a non-loopback client: protected mode");
-        refuse(stream, DENIED.as_bytes());
+        refuse(stream, DENIED.as_bytes(), tls);
         return;
     }
     let max = server.config.get_i64("maxclients").max(1) as usize;
@@ -205,7 +227,7 @@ async fn admit(server: &Arc<Server>, stream: TcpStream, peer: SocketAddr) {
             .rejected_connections
             .fetch_add(1, Ordering::Relaxed);
         tracing::warn!(peer = %peer, max, "refused a client: max number of clients reached");
-        refuse(stream, b"-ERR max number of clients reached\r\n");
+        refuse(stream, b"-ERR max number of clients reached\r\n", tls);
         return;
     }
     server
@@ -219,28 +241,43 @@ async fn admit(server: &Arc<Server>, stream: TcpStream, peer: SocketAddr) {
     let client = server.clients.connect(peer.to_string(), laddr);
     client.handle.info.lock().fd = stream.as_raw_fd();
     tracing::debug!(id = client.id, peer = %peer, "accepted");
-    tokio::spawn(connection::serve(server.clone(), stream, client));
+    tokio::spawn(connection::serve(server.clone(), stream, tls, client));
 }
 
-/// Sends a one-line refusal and closes, off the accept loop.
-fn refuse(mut stream: TcpStream, reply: &'static [u8]) {
+/// Sends a one-line refusal and closes, off the accept loop (after the TLS
+/// handshake, bounded by [`tls::HANDSHAKE_TIMEOUT`], on a `tls-port`).
+fn refuse(stream: TcpStream, reply: &'static [u8], tls: Option<TlsAcceptor>) {
     tokio::spawn(async move {
-        let _ = stream.write_all(reply).await;
+        let mut stream = match tls {
+            None => tls::Stream::Plain(stream),
+            Some(acceptor) => {
+                match tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(s)) => tls::Stream::Tls(Box::new(s)),
+                    _ => return,
+                }
+            }
+        };
+        let _ = stream.write_batch(reply).await;
         let _ = stream.shutdown().await;
     });
 }
 
-/// Protected mode (Redis's): with `protected-mode yes`, no `requirepass`
-/// and `bind` left at its default, only loopback clients are served.
+/// Protected mode (Redis 7.0's): with `protected-mode yes` and a default
+/// user without a password (no `requirepass`), only loopback clients are
+/// served, whatever `bind` says.
 fn protected_mode_refuses(server: &Server, peer: IpAddr) -> bool {
     let ip = match peer {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, IpAddr::V4),
         v4 => v4,
     };
     server.config.get_bool("protected-mode")
-        && server.config.get("requirepass").is_empty()
-        && server.config.get("bind") == "127.0.0.1"
-        && !ip.is_loopback()
+        && server.acl.default_user().user.read().nopass
+        && !is_local(ip)
+}
+
+/// Redis's loopback test for protected mode: exactly 127.0.0.1 or ::1.
+fn is_local(ip: IpAddr) -> bool {
+    ip == IpAddr::from([127, 0, 0, 1]) || ip == IpAddr::from(std::net::Ipv6Addr::LOCALHOST)
 }
 
 /// Waits until every connection has closed, or [`DRAIN_TIMEOUT`].

@@ -35,6 +35,9 @@ pub struct Client {
     /// True while this client's Lua script runs commands (`redis.call`):
     /// `noscript` commands are refused and `MONITOR` shows them as `lua`.
     pub in_script: bool,
+    /// The ACL user this connection runs as (shared, so `ACL SETUSER`
+    /// changes apply at once).
+    pub acl_user: Arc<crate::acl::UserHandle>,
     /// The transaction being queued after `MULTI`.
     pub multi: Option<crate::multi::Multi>,
     /// Keys this client `WATCH`es.
@@ -81,6 +84,9 @@ pub struct ClientHandle {
     pub unblock_notify: Notify,
     /// Whether the unblock asked for an error reply instead of a timeout.
     pub unblock_error: AtomicBool,
+    /// Output bytes queued, not yet written: the connection's output buffer
+    /// and the out-of-band messages in the channel (see [`crate::obuf`]).
+    pub output: crate::obuf::Pending,
     push_tx: UnboundedSender<Outgoing>,
 }
 
@@ -160,14 +166,25 @@ impl ClientHandle {
     /// RESP2 clients, as an array (`*n`). Returns false when the connection
     /// is already gone.
     pub fn push(&self, items: Vec<Reply>) -> bool {
-        self.push_tx.send(Outgoing::Push(items)).is_ok()
+        self.queue(Outgoing::Push(items))
+    }
+
+    /// Sends `item` unless that takes the client over its
+    /// `client-output-buffer-limit`: then the client is closed instead, as
+    /// Redis does (a message to a closing client is dropped).
+    fn queue(&self, item: Outgoing) -> bool {
+        if self.output.admit(self, &item) {
+            self.push_tx.send(item).is_ok()
+        } else {
+            !self.push_tx.is_closed()
+        }
     }
 
     /// Queues a plain status line (`+line`, both protocols; a `MONITOR`
     /// line), written after the reply of any command being run. Returns
     /// false when the connection is already gone.
     pub fn push_status(&self, line: String) -> bool {
-        self.push_tx.send(Outgoing::Status(line)).is_ok()
+        self.queue(Outgoing::Status(line))
     }
 
     /// The client's `CLIENT LIST` / `CLIENT INFO` line, without the trailing
@@ -198,7 +215,7 @@ impl ClientHandle {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={flags} db={} \
              sub={} psub={} ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 \
-             rbs={} rbp={} obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={} user={} \
+             rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={tot_mem} events=r cmd={} user={} \
              redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
@@ -212,6 +229,7 @@ impl ClientHandle {
             info.qbuf_free,
             info.rbs,
             info.rbp,
+            self.output.total(),
             info.last_cmd,
             info.user,
             info.resp,
@@ -267,6 +285,7 @@ impl ClientRegistry {
             waiting_on_keys: AtomicBool::new(false),
             unblock_notify: Notify::new(),
             unblock_error: AtomicBool::new(false),
+            output: Default::default(),
             push_tx,
         });
         self.clients.lock().insert(id, handle.clone());
@@ -281,6 +300,7 @@ impl ClientRegistry {
             no_touch: false,
             aof_loader: false,
             in_script: false,
+            acl_user: crate::acl::UserHandle::detached_default(),
             multi: None,
             watching: Vec::new(),
             subscriptions: Default::default(),

@@ -62,6 +62,9 @@ const BOOL: Kind = Kind::Bool;
 /// A memory directive with no lower bound (Redis: 0 ..= `LLONG_MAX`).
 const MEM: Kind = mem(0);
 const TEXT: Kind = Kind::Text;
+/// Redis 7's protected-action setting (`enable-protected-configs`,
+/// `enable-debug-command`, `enable-module-command`); see [`crate::protected`].
+const PROTECTED_ACTION: Kind = Kind::Enum(&["no", "yes", "local"]);
 const fn int(min: i64, max: i64) -> Kind {
     Kind::Int { min, max }
 }
@@ -87,7 +90,42 @@ pub static DIRECTIVES: &[Directive] = &[
         "6379",
         int(0, 65535),
         false,
-        "TCP port to listen on (0 picks a free port).",
+        "TCP port to listen on; 0 disables plain TCP when tls-port is set, else picks a free port.",
+    ),
+    d(
+        "tls-port",
+        "0",
+        int(0, 65535),
+        false,
+        "TLS port to listen on besides port (0 = no TLS); needs tls-cert-file and tls-key-file.",
+    ),
+    d(
+        "tls-cert-file",
+        "",
+        TEXT,
+        false,
+        "PEM certificate chain the server presents on tls-port.",
+    ),
+    d(
+        "tls-key-file",
+        "",
+        TEXT,
+        false,
+        "PEM private key of tls-cert-file.",
+    ),
+    d(
+        "tls-ca-cert-file",
+        "",
+        TEXT,
+        false,
+        "PEM CA bundle that client certificates must chain to (needed unless tls-auth-clients no).",
+    ),
+    d(
+        "tls-auth-clients",
+        "yes",
+        Kind::Enum(&["yes", "no", "optional"]),
+        false,
+        "Client certificates on tls-port: yes requires one signed by the CA, optional checks one if sent, no ignores them.",
     ),
     d(
         "protected-mode",
@@ -95,6 +133,27 @@ pub static DIRECTIVES: &[Directive] = &[
         BOOL,
         true,
         "Refuse non-loopback clients when no password is set and bind is the default.",
+    ),
+    d(
+        "enable-protected-configs",
+        "no",
+        PROTECTED_ACTION,
+        false,
+        "Whether CONFIG SET may change protected configs (dir, import-dir, export-dir): no, yes, or local (clients from 127.0.0.1 or ::1 only).",
+    ),
+    d(
+        "enable-debug-command",
+        "no",
+        PROTECTED_ACTION,
+        false,
+        "Whether DEBUG may run: no, yes, or local (clients from 127.0.0.1 or ::1 only).",
+    ),
+    d(
+        "enable-module-command",
+        "no",
+        PROTECTED_ACTION,
+        false,
+        "Accepted for Redis compatibility (no, yes, local); framekv has no MODULE command.",
     ),
     d(
         "dir",
@@ -167,6 +226,13 @@ pub static DIRECTIVES: &[Directive] = &[
         mem(1024 * 1024),
         true,
         "Largest unparsed query buffer per client, in bytes.",
+    ),
+    d(
+        crate::obuf::DIRECTIVE,
+        crate::obuf::DEFAULT,
+        TEXT,
+        true,
+        "Per client class (normal, replica, pubsub): <hard> <soft> <soft-seconds>; a client whose pending output passes hard, or stays over soft for soft-seconds, is closed (0 = no limit).",
     ),
     d(
         "maxmemory",
@@ -269,6 +335,13 @@ pub static DIRECTIVES: &[Directive] = &[
         "Log commands slower than this many microseconds (-1 = never).",
     ),
     d(
+        "aclfile",
+        "",
+        TEXT,
+        false,
+        "File of ACL users (`user <name> <rules...>` lines) loaded at start and by ACL LOAD, written by ACL SAVE (empty: none).",
+    ),
+    d(
         "busy-reply-threshold",
         "5000",
         int(0, i64::MAX),
@@ -318,6 +391,28 @@ pub static DIRECTIVES: &[Directive] = &[
         "Directory FRAME.EXPORT ... FILE may write to; empty disables FILE exports.",
     ),
 ];
+
+/// Protected configs: `CONFIG SET` refuses them (`can't set protected
+/// config`) unless `enable-protected-configs` allows the client (see
+/// [`crate::protected`]). Redis 7.0 protects `dir` and `dbfilename`; framekv
+/// adds every path directive. Names framekv does not have, and immutable
+/// ones (refused anyway, immutability checked first as in Redis), are listed
+/// so that making one of them mutable keeps it protected.
+pub const PROTECTED: &[&str] = &[
+    "dir",
+    "dbfilename",
+    "import-dir",
+    "export-dir",
+    "aclfile",
+    "appenddirname",
+    "appendfilename",
+    "logfile",
+];
+
+/// True when `directive` is a protected config (see [`PROTECTED`]).
+pub fn is_protected(directive: &Directive) -> bool {
+    PROTECTED.contains(&directive.name)
+}
 
 /// The directive named `name` (case-insensitive).
 pub fn directive(name: &str) -> Option<&'static Directive> {
@@ -401,6 +496,13 @@ pub fn normalise(directive: &Directive, value: &str) -> Result<String, String> {
 /// The live configuration: every directive's current value.
 pub struct Config {
     values: RwLock<BTreeMap<&'static str, Setting>>,
+    /// `client-output-buffer-limit` as numbers, read without a lock.
+    pub output_limits: std::sync::Arc<crate::obuf::Limits>,
+    /// `maxmemory` in bytes (0 = none), read without a lock before every
+    /// command (see [`crate::evict`]).
+    pub maxmemory: std::sync::atomic::AtomicU64,
+    /// The `user <name> <rules...>` lines of the config file, in order.
+    pub user_lines: parking_lot::Mutex<Vec<Vec<String>>>,
 }
 
 /// A directive's value as `CONFIG GET` shows it, with its integer form parsed
@@ -427,6 +529,9 @@ impl Default for Config {
                     .map(|d| (d.name, Setting::new(d.default.to_string())))
                     .collect(),
             ),
+            output_limits: Default::default(),
+            maxmemory: Default::default(),
+            user_lines: Default::default(),
         }
     }
 }
@@ -458,7 +563,7 @@ impl Config {
     /// path). Error: unknown directive or invalid value, as a message.
     pub fn set_at_startup(&self, name: &str, value: &str) -> Result<(), String> {
         let directive = directive(name).ok_or_else(|| format!("unknown directive '{name}'"))?;
-        let value = normalise(directive, value)?;
+        let value = self.normalise_value(directive, value)?;
         self.values
             .write()
             .insert(directive.name, Setting::new(value));
@@ -480,7 +585,7 @@ impl Config {
                 directive.name
             ));
         }
-        let value = normalise(directive, value).map_err(|e| {
+        let value = self.normalise_value(directive, value).map_err(|e| {
             format!(
                 "CONFIG SET failed (possibly related to argument '{}') - {e}",
                 directive.name
@@ -490,6 +595,25 @@ impl Config {
             .write()
             .insert(directive.name, Setting::new(value));
         Ok(())
+    }
+
+    /// [`normalise`], except that `client-output-buffer-limit` updates only
+    /// the classes named (as Redis) and refreshes [`Config::output_limits`].
+    fn normalise_value(&self, directive: &Directive, value: &str) -> Result<String, String> {
+        if directive.name == "maxmemory" {
+            // Both setters store what this returns, so the cache follows.
+            let text = normalise(directive, value)?;
+            let bytes = text.parse().unwrap_or(0);
+            self.maxmemory
+                .store(bytes, std::sync::atomic::Ordering::Relaxed);
+            return Ok(text);
+        }
+        if directive.name != crate::obuf::DIRECTIVE {
+            return normalise(directive, value);
+        }
+        let merged = crate::obuf::merge(&self.get(directive.name), value)?;
+        self.output_limits.store(&merged);
+        Ok(merged)
     }
 
     /// `(name, value)` for every directive matching the glob `pattern`

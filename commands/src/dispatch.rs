@@ -79,6 +79,12 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
 }
 
 fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
+    if let Some(why) = crate::protected::command_refusal(ctx, spec) {
+        // Redis 7.0 checks protected commands (DEBUG) before authentication.
+        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        crate::multi::flag_error(ctx);
+        return Reply::Error(format!("ERR {why}"));
+    }
     if !ctx.client.authenticated && !spec.has_flag("no_auth") {
         spec.stats.rejected_calls.fetch_add(1, Relaxed);
         return Reply::Error("NOAUTH Authentication required.".into());
@@ -108,6 +114,18 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         spec.stats.rejected_calls.fetch_add(1, Relaxed);
         crate::multi::flag_error(ctx);
         return Reply::Error(e.0);
+    }
+    if !spec.has_flag("no_auth")
+        && let Err(e) = crate::acl::check(ctx, spec, &argv)
+    {
+        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        crate::multi::flag_error(ctx);
+        return Reply::Error(e.0);
+    }
+    if let Some(line) = crate::evict::refusal(ctx, spec, &argv) {
+        // `maxmemory`: one atomic load unless memory is over the limit.
+        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        return Reply::Error(line);
     }
     if ctx.client.multi.is_some() && !crate::multi::runs_immediately(spec) {
         return crate::multi::queue(ctx, spec, argv);

@@ -25,6 +25,7 @@ pub fn all_commands() -> Vec<CommandSpec> {
     all.extend(crate::pubsub::commands());
     all.extend(crate::sort::commands());
     all.extend(crate::scripting::commands());
+    all.extend(crate::acl::cmd::commands());
     all.extend(crate::monitor::commands());
     all
 }

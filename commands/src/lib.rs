@@ -5,6 +5,7 @@
 //! The server binary decodes RESP, builds a [`ctx::Ctx`] for the calling
 //! client and calls [`dispatch::execute`]; everything after that lives here.
 
+pub mod acl;
 pub mod aof;
 pub mod blocking;
 pub mod client;
@@ -12,13 +13,16 @@ pub mod config;
 pub mod ctx;
 pub mod dispatch;
 pub mod error;
+pub mod evict;
 mod families;
 pub mod glob;
 pub mod keyspace;
 pub mod memory;
 pub mod monitor;
+pub mod obuf;
 pub mod parse;
 pub mod pause;
+pub mod protected;
 pub mod reply;
 pub mod repr;
 pub mod state;

@@ -189,7 +189,6 @@ pub fn format_line(secs: u64, micros: u32, db: usize, source: &str, argv: &[Byte
     line
 }
 
-
 /// The positions of `argv` that Redis 7.0 shows as `(redacted)`: `AUTH`'s
 /// arguments (only in its valid one- and two-argument forms), and the user
 /// and password after each `AUTH` option of `HELLO` that its parser

@@ -46,6 +46,8 @@ pub struct Server {
     pub pause: crate::pause::Pause,
     /// Lua scripting: the interpreter, the script cache, the running script.
     pub scripts: crate::scripting::Scripts,
+    /// ACL users and the ACL log.
+    pub acl: crate::acl::Acl,
     shutdown_requested: AtomicBool,
     shutdown_notify: Notify,
 }
@@ -65,6 +67,8 @@ pub struct Stats {
     pub total_net_output_bytes: AtomicU64,
     /// Error replies sent (`total_error_replies`).
     pub total_error_replies: AtomicU64,
+    /// Keys removed to get under `maxmemory` (`evicted_keys`).
+    pub evicted_keys: AtomicU64,
     /// Error replies per error code, the first word of the error line
     /// (`INFO errorstats`), in byte order as Redis lists them.
     pub error_counts: parking_lot::Mutex<std::collections::BTreeMap<String, u64>>,
@@ -128,6 +132,14 @@ impl Server {
         let pubsub = Arc::new(crate::pubsub::Registry::default());
         let notifier = Arc::new(crate::notify::Notifier::new(Arc::clone(&pubsub)));
         notifier.configure(&config.get("notify-keyspace-events"));
+        let acl = crate::acl::Acl::default();
+        acl.set_requirepass(&config.get("requirepass"));
+        for line in config.user_lines.lock().iter() {
+            if let Some((name, rules)) = line.split_first() {
+                // Checked when the config was read.
+                let _ = acl.set_user(name, rules);
+            }
+        }
         Server {
             keyspace: Keyspace::new(databases, &aof, &notifier),
             aof,
@@ -146,6 +158,7 @@ impl Server {
             monitors: Default::default(),
             pause: Default::default(),
             scripts: crate::scripting::Scripts::default(),
+            acl,
             shutdown_requested: AtomicBool::new(false),
             shutdown_notify: Notify::new(),
         }

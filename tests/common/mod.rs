@@ -70,7 +70,8 @@ pub fn temp_dir() -> PathBuf {
 }
 
 impl TestServer {
-    /// Starts a server with the test defaults (`--appendonly no`) plus `args`
+    /// Starts a server with the test defaults (`--appendonly no
+    /// --enable-debug-command yes`) plus `args`
     /// (`&["--frame-history-max", "3"]`), and waits until it answers PING.
     pub fn start(args: &[&str]) -> TestServer {
         Self::start_in(temp_dir(), args)
@@ -100,6 +101,9 @@ impl TestServer {
                 .arg(&dir)
                 .arg("--appendonly")
                 .arg("no")
+                // DEBUG is refused by default (Redis 7); tests use it.
+                .arg("--enable-debug-command")
+                .arg("yes")
                 .args(args)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
@@ -321,7 +325,7 @@ impl TestServer {
             self.kill9();
             let status = self.child.wait().ok();
             let output = self.log_text().get(from..).unwrap_or_default().to_string();
-            if !output.contains("in use") {
+            if !output.contains("already in use") {
                 return Err(StartFailure {
                     code: status.and_then(|s| s.code()),
                     output,
@@ -336,7 +340,8 @@ impl TestServer {
     }
 }
 
-/// Spawns `framekv-server --port port --dir dir --appendonly no <args>`
+/// Spawns `framekv-server --port port --dir dir --appendonly no
+/// --enable-debug-command yes <args>`
 /// with stdout and stderr appended to `log`.
 fn spawn_logged_child(dir: &Path, port: u16, args: &[String], log: &Path) -> Child {
     let out = std::fs::OpenOptions::new()
@@ -352,6 +357,8 @@ fn spawn_logged_child(dir: &Path, port: u16, args: &[String], log: &Path) -> Chi
         .arg(dir)
         .arg("--appendonly")
         .arg("no")
+        .arg("--enable-debug-command")
+        .arg("yes")
         .args(args)
         .stdin(Stdio::null())
         .stdout(out)

@@ -123,7 +123,7 @@ fn hello(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         }
     }
     if let Some((user, password)) = credentials {
-        authenticate(ctx, &user, &password)?;
+        authenticate(ctx, &user, &password, "HELLO")?;
     }
     if !ctx.client.authenticated {
         return Err(CommandError::raw(
@@ -164,7 +164,7 @@ fn auth(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         return Err(CommandError::syntax());
     }
     let (user, password) = if args.remaining() == 1 {
-        if ctx.server.config.get("requirepass").is_empty() {
+        if ctx.server.acl.default_user().user.read().nopass {
             return Err(CommandError::err(
                 "AUTH <password> called without any password configured for the default user. \
                  Are you sure your configuration is correct?",
@@ -175,38 +175,25 @@ fn auth(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         (args.next_bytes()?, args.next_bytes()?)
     };
     args.finish()?;
-    authenticate(ctx, &user, &password)?;
+    authenticate(ctx, &user, &password, "AUTH")?;
     Ok(Reply::ok())
 }
 
-/// Checks `user`/`password` against the only user, `default`, and marks the
-/// client authenticated. A `default` user without a password accepts any
-/// password (Redis's `nopass`).
-fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> Result<()> {
-    let required = ctx.server.config.get("requirepass");
-    let ok = user == b"default"
-        && (required.is_empty() || constant_time_eq(password, required.as_bytes()));
-    if !ok {
-        return Err(CommandError::raw(
-            "WRONGPASS invalid username-password pair or user is disabled.",
-        ));
-    }
+/// Checks `user`/`password` against the ACL users (passwords are compared
+/// as SHA-256 digests, so the time taken says nothing about the password)
+/// and makes the connection run as that user. A failure is logged in `ACL
+/// LOG` (reason `auth`, object the command).
+fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8], command: &str) -> Result<()> {
+    let name = String::from_utf8_lossy(user).into_owned();
+    let Some(handle) = ctx.server.acl.authenticate(&name, password) else {
+        crate::acl::log_auth_failure(ctx, &name, command);
+        return Err(CommandError::raw(crate::acl::WRONGPASS));
+    };
     ctx.client.authenticated = true;
-    ctx.client.user = "default".into();
-    ctx.client.handle.info.lock().user = "default".into();
+    ctx.client.acl_user = handle;
+    ctx.client.user = name.clone();
+    ctx.client.handle.info.lock().user = name;
     Ok(())
-}
-
-/// Compares two byte strings in time that depends only on their lengths, so
-/// a wrong password's timing reveals nothing about the right one.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= (x ^ y) as usize;
-    }
-    diff == 0
 }
 
 /// `SELECT index` — selects database `index` (0 ..= `databases`-1).
@@ -243,8 +230,10 @@ fn quit(ctx: &mut Ctx, _args: &mut Parse) -> Result<Reply> {
 /// (as Redis 7.0's `clearClientConnectionState`).
 fn reset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     args.finish()?;
-    let authenticated = ctx.server.config.get("requirepass").is_empty();
+    let authenticated = ctx.server.acl.default_needs_no_auth();
+    let default_user = ctx.server.acl.default_user();
     let client = &mut *ctx.client;
+    client.acl_user = default_user;
     client.db = 0;
     client.resp = 2;
     client.user = "default".into();
@@ -264,18 +253,4 @@ fn reset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     info.lib_ver.clear();
     info.user = "default".into();
     Ok(Reply::Status("RESET".into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn constant_time_eq_compares_content_and_length() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret1"));
-        assert!(!constant_time_eq(b"", b"x"));
-        assert!(constant_time_eq(b"", b""));
-    }
 }

@@ -282,6 +282,25 @@ impl Db {
             .notify(crate::notify::EXPIRED, "expired", key, self.index);
     }
 
+    /// Logs the eviction of `key` (`maxmemory`) as Redis does: `DEL key`
+    /// in the AOF, an `evicted` event (class `e`), watchers and waiters
+    /// told as for any write. Call right after removing the key.
+    pub fn log_evicted(&self, key: &[u8], now_ms: i64) {
+        let argv = [b"DEL".as_slice(), key];
+        if !self.watched.is_empty() || !self.blocked.is_empty() {
+            self.note_modified(&argv, false);
+        }
+        self.aof.log(self.index, now_ms, &argv);
+        self.notifier
+            .notify(crate::notify::EVICTED, "evicted", key, self.index);
+    }
+
+    /// The key with the soonest deadline and that deadline (ms since the
+    /// epoch), if any key has a TTL (`volatile-ttl` eviction).
+    pub fn soonest_deadline(&self) -> Option<(i64, &Bytes)> {
+        self.deadlines.first().map(|(at, key)| (*at, key))
+    }
+
     fn count_expired(&mut self, value: &Value) {
         self.expired_keys += 1;
         if matches!(value, Value::Session(_)) {

@@ -13,6 +13,8 @@
 
 mod db;
 mod free;
+#[cfg(test)]
+mod model_tests;
 mod value;
 mod watch;
 

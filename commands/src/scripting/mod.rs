@@ -274,6 +274,7 @@ fn eval_generic(ctx: &mut Ctx, args: &mut Parse, by_sha: bool, read_only: bool) 
                 args: argv,
                 read_only,
                 in_transaction,
+                allow_oom: crate::evict::script_allows_oom(&script.body),
             };
             Ok(run::run(vm, ctx, invocation))
         })

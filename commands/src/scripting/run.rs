@@ -28,6 +28,8 @@ struct RunState {
     read_only: bool,
     /// Runs inside `EXEC`, which already wraps its records.
     in_transaction: bool,
+    /// Shebang flag `allow-oom`: writes run over `maxmemory`.
+    allow_oom: bool,
     /// `MULTI` has been logged for this run's writes.
     logged_multi: bool,
 }
@@ -46,6 +48,8 @@ pub struct Invocation {
     pub read_only: bool,
     /// Runs inside `EXEC`, which already wraps the records in `MULTI`/`EXEC`.
     pub in_transaction: bool,
+    /// Shebang flag `allow-oom`: writes are not refused over `maxmemory`.
+    pub allow_oom: bool,
 }
 
 /// Runs `invocation` for the client in `ctx`. Must be called with every
@@ -60,6 +64,7 @@ pub fn run(vm: &Vm, ctx: &mut Ctx, invocation: Invocation) -> Reply {
         args,
         read_only,
         in_transaction,
+        allow_oom,
     } = invocation;
     let saved_db = ctx.client.db;
     let saved_resp = ctx.client.resp;
@@ -67,6 +72,7 @@ pub fn run(vm: &Vm, ctx: &mut Ctx, invocation: Invocation) -> Reply {
         resp3: false,
         read_only,
         in_transaction,
+        allow_oom,
         logged_multi: false,
     });
     let outcome = run_in_scope(vm, ctx, &state, function, keys, args);
@@ -220,6 +226,15 @@ fn redis_call(
                     lua,
                     "ERR Write commands are not allowed from read-only scripts.",
                 );
+            }
+            if spec.has_flag("denyoom")
+                && !state.allow_oom
+                && !ctx.server.scripts.status.has_written()
+                && crate::evict::over_limit(ctx.server)
+            {
+                // Redis 7.0: a script over maxmemory may not start writing.
+                drop(state);
+                return error_table(lua, crate::evict::OOM_ERROR);
             }
             ctx.server.scripts.status.note_write();
             if !state.in_transaction && !state.logged_multi {

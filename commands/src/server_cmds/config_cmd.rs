@@ -96,7 +96,8 @@ fn get(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// first, then values): `ERR syntax error` for an odd argument count;
 /// `ERR Unknown option or number of arguments for CONFIG SET - 'x'`;
 /// `ERR CONFIG SET failed (possibly related to argument 'x') - can't set
-/// immutable config` / `- duplicate parameter` / `- <why the value is bad>`.
+/// immutable config` / `- can't set protected config` (see
+/// [`crate::protected`]) / `- duplicate parameter` / `- <why the value is bad>`.
 fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let words = args.rest();
     if !words.len().is_multiple_of(2) {
@@ -110,8 +111,13 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
                 "Unknown option or number of arguments for CONFIG SET - '{name}'"
             ))
         })?;
+        // Redis names the argument as typed in these two errors (the
+        // directive's own name in the others).
         if !directive.mutable {
-            return Err(set_failed(directive, "can't set immutable config"));
+            return Err(set_failed_arg(&name, "can't set immutable config"));
+        }
+        if config::is_protected(directive) && !crate::protected::may_set_protected(ctx) {
+            return Err(set_failed_arg(&name, "can't set protected config"));
         }
         if chosen.iter().any(|d| d.name == directive.name) {
             return Err(set_failed(directive, "duplicate parameter"));
@@ -138,6 +144,12 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     }
     ctx.server.slowlog.configure(&ctx.server.config);
     let names: Vec<&str> = chosen.iter().map(|d| d.name).collect();
+    if names.contains(&"requirepass") {
+        // Redis 7.0: requirepass is the default user's password.
+        ctx.server
+            .acl
+            .set_requirepass(&ctx.server.config.get("requirepass"));
+    }
     crate::aof::config_changed(ctx.server, &names)?;
     tracing::info!(params = ?names, "CONFIG SET");
     if names.contains(&"appendfsync") && ctx.server.aof.is_enabled() {
@@ -155,9 +167,12 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 }
 
 fn set_failed(directive: &Directive, why: &str) -> CommandError {
+    set_failed_arg(directive.name, why)
+}
+
+fn set_failed_arg(argument: &str, why: &str) -> CommandError {
     CommandError::err(format!(
-        "CONFIG SET failed (possibly related to argument '{}') - {why}",
-        directive.name
+        "CONFIG SET failed (possibly related to argument '{argument}') - {why}"
     ))
 }
 

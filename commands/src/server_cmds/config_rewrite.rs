@@ -81,7 +81,7 @@ pub fn rewrite_text(existing: &str, config: &Config) -> String {
 /// `name value`, quoting the value when the config parser would otherwise
 /// split or drop it. `bind` lists addresses as separate words, as in Redis.
 pub fn directive_line(name: &str, value: &str) -> String {
-    if name == "bind" && !value.trim().is_empty() {
+    if (name == "bind" || name == crate::obuf::DIRECTIVE) && !value.trim().is_empty() {
         return format!("{name} {value}");
     }
     format!("{name} {}", quote_value(value))

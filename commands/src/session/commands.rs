@@ -144,6 +144,12 @@ fn create(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             .saturating_mul(1000),
     };
     let owner = owner.unwrap_or_else(|| ctx.client.user.clone());
+    if owner != ctx.client.user && !ctx.client.acl_user.is_admin() && !ctx.client.aof_loader {
+        // SPEC §3: only an admin may create a session for another user.
+        return Err(CommandError::raw(
+            "NOPERM this user has no permissions to create a session owned by another user",
+        ));
+    }
     let now = ctx.now_ms;
     let mut db = ctx.db();
     if let Some(entry) = db.peek(id.as_bytes(), now) {

@@ -14,6 +14,8 @@ use crate::reply::Reply;
 #[derive(Default)]
 struct Filter {
     owner: Option<String>,
+    /// SPEC §3: a user who is not an admin sees only its own sessions.
+    visible_to: Option<String>,
     pattern: Option<Bytes>,
     count: Option<usize>,
 }
@@ -41,6 +43,16 @@ impl Filter {
         Ok(filter)
     }
 
+    /// [`Filter::parse`], limited to the caller's own sessions unless it
+    /// is an admin.
+    fn for_caller(ctx: &Ctx, args: &mut Parse) -> Result<Filter> {
+        let mut filter = Filter::parse(args)?;
+        if !ctx.client.acl_user.is_admin() {
+            filter.visible_to = Some(ctx.client.user.clone());
+        }
+        Ok(filter)
+    }
+
     /// True when `entry` at `key` is a live session passing the filters.
     fn accepts(&self, key: &[u8], entry: &Entry, now_ms: i64) -> bool {
         let Value::Session(session) = &entry.value else {
@@ -48,6 +60,7 @@ impl Filter {
         };
         entry.expire_at.is_none_or(|at| at > now_ms)
             && self.owner.as_ref().is_none_or(|o| *o == session.owner)
+            && self.visible_to.as_ref().is_none_or(|o| *o == session.owner)
             && self
                 .pattern
                 .as_ref()
@@ -60,7 +73,7 @@ impl Filter {
 /// Reply: array of the ids of live sessions in the current database, sorted,
 /// at most `COUNT` of them (all by default). Does not count as an access.
 pub(super) fn list(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let filter = Filter::parse(args)?;
+    let filter = Filter::for_caller(ctx, args)?;
     let now = ctx.now_ms;
     let mut ids: Vec<Bytes> = {
         let db = ctx.db();
@@ -84,7 +97,7 @@ pub(super) fn list(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 pub(super) fn scan(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let cursor =
         parse_cursor(&args.next_bytes()?).ok_or_else(|| CommandError::err("invalid cursor"))?;
-    let filter = Filter::parse(args)?;
+    let filter = Filter::for_caller(ctx, args)?;
     let count = filter.count.unwrap_or(10);
     let now = ctx.now_ms;
     let db = ctx.db();

@@ -225,7 +225,7 @@ pub(super) fn stats_section(out: &mut Info, server: &Server) {
     out.field("expired_keys", expired);
     out.field("expired_stale_perc", "0.00");
     out.field("expired_time_cap_reached_count", 0);
-    out.field("evicted_keys", 0);
+    out.field("evicted_keys", server.stats.evicted_keys.load(Relaxed));
     out.field("evicted_clients", 0);
     out.field("keyspace_hits", hits);
     out.field("keyspace_misses", misses);
