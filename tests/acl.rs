@@ -11,6 +11,13 @@ use common::TestServer;
 use redis::Value;
 use support::*;
 
+/// `ACL SETUSER` with the space-separated `rules` (name first).
+fn setuser(con: &mut redis::Connection, rules: &str) {
+    let mut args = vec!["ACL", "SETUSER"];
+    args.extend(rules.split(' '));
+    ok(con, &args);
+}
+
 fn login(server: &TestServer, user: &str, password: &str) -> redis::Connection {
     let mut con = server.conn();
     ok(&mut con, &["AUTH", user, password]);
@@ -25,36 +32,12 @@ fn users_are_described_as_redis_7_lists_them() {
         texts(&ok(&mut admin, &["ACL", "LIST"])),
         ["user default on nopass ~* &* +@all"]
     );
-    ok(
+    setuser(&mut admin, "alice on >pw ~cached:* +get +set");
+    setuser(
         &mut admin,
-        &[
-            "ACL",
-            "SETUSER",
-            "alice",
-            "on",
-            ">pw",
-            "~cached:*",
-            "+get",
-            "+set",
-        ],
+        "bob on nopass %R~r:* %W~w:* &chan* +@read -keys +client|id",
     );
-    ok(
-        &mut admin,
-        &[
-            "ACL",
-            "SETUSER",
-            "bob",
-            "on",
-            "nopass",
-            "%R~r:*",
-            "%W~w:*",
-            "&chan*",
-            "+@read",
-            "-keys",
-            "+client|id",
-        ],
-    );
-    ok(&mut admin, &["ACL", "SETUSER", "newbie"]);
+    setuser(&mut admin, "newbie");
     assert_eq!(
         texts(&ok(&mut admin, &["ACL", "LIST"])),
         [
@@ -118,37 +101,10 @@ fn users_are_described_as_redis_7_lists_them() {
 fn who_may_run_what_on_which_key_or_channel() {
     let server = TestServer::start(&[]);
     let mut admin = server.conn();
-    ok(
+    setuser(&mut admin, "alice on >pw ~cached:* +get +set +acl|whoami");
+    setuser(
         &mut admin,
-        &[
-            "ACL",
-            "SETUSER",
-            "alice",
-            "on",
-            ">pw",
-            "~cached:*",
-            "+get",
-            "+set",
-            "+acl|whoami",
-        ],
-    );
-    ok(
-        &mut admin,
-        &[
-            "ACL",
-            "SETUSER",
-            "bob",
-            "on",
-            ">pw",
-            "%R~r:*",
-            "%W~w:*",
-            "&chan*",
-            "+@read",
-            "+@write",
-            "+@transaction",
-            "+publish",
-            "-keys",
-        ],
+        "bob on >pw %R~r:* %W~w:* &chan* +@read +@write +@transaction +publish -keys",
     );
     ok(&mut admin, &["SET", "other", "1"]);
     let mut alice = login(&server, "alice", "pw");
@@ -188,12 +144,7 @@ fn who_may_run_what_on_which_key_or_channel() {
     assert_eq!(err(&mut bob, &["SET", "r:2", "x"]), KEY);
     assert!(err(&mut bob, &["EXEC"]).starts_with("EXECABORT"));
     // A script runs its commands as the caller.
-    ok(
-        &mut admin,
-        &[
-            "ACL", "SETUSER", "carol", "on", ">pw", "~k*", "+eval", "+get",
-        ],
-    );
+    setuser(&mut admin, "carol on >pw ~k* +eval +get");
     let mut carol = login(&server, "carol", "pw");
     let e = err(&mut carol, &["EVAL", "return redis.call('get','zzz')", "0"]);
     assert!(
@@ -231,7 +182,7 @@ fn who_may_run_what_on_which_key_or_channel() {
         "ERR User 'nosuch' not found"
     );
     // Changing a user applies to its open connections at once.
-    ok(&mut admin, &["ACL", "SETUSER", "alice", "-get"]);
+    setuser(&mut admin, "alice -get");
     assert_eq!(
         err(&mut alice, &["GET", "cached:1"]),
         "NOPERM this user has no permissions to run the 'get' command"
@@ -242,10 +193,7 @@ fn who_may_run_what_on_which_key_or_channel() {
 fn auth_failures_and_refusals_are_in_the_acl_log() {
     let server = TestServer::start(&[]);
     let mut admin = server.conn();
-    ok(
-        &mut admin,
-        &["ACL", "SETUSER", "alice", "on", ">pw", "~a*", "+get"],
-    );
+    setuser(&mut admin, "alice on >pw ~a* +get");
     let mut con = server.conn();
     assert_eq!(
         err(&mut con, &["AUTH", "alice", "wrong"]),
@@ -274,7 +222,7 @@ fn auth_failures_and_refusals_are_in_the_acl_log() {
     ok(&mut admin, &["ACL", "LOG", "RESET"]);
     assert!(items(&ok(&mut admin, &["ACL", "LOG"])).is_empty());
     // A user switched off cannot log in; a deleted one is disconnected.
-    ok(&mut admin, &["ACL", "SETUSER", "alice", "off"]);
+    setuser(&mut admin, "alice off");
     assert!(err(&mut server.conn(), &["AUTH", "alice", "pw"]).starts_with("WRONGPASS"));
     ok(&mut admin, &["ACL", "DELUSER", "alice"]);
     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -418,10 +366,7 @@ fn users_from_the_config_and_from_an_acl_file() {
         texts(&ok(&mut admin, &["ACL", "USERS"])),
         ["carol", "default"]
     );
-    ok(
-        &mut admin,
-        &["ACL", "SETUSER", "dave", "on", "nopass", "+ping"],
-    );
+    setuser(&mut admin, "dave on nopass +ping");
     ok(&mut admin, &["ACL", "SAVE"]);
     let saved = std::fs::read_to_string(&file).unwrap();
     assert!(
