@@ -94,28 +94,8 @@ pub fn refusal(ctx: &mut Ctx, spec: &CommandSpec, argv: &[Bytes]) -> Option<Stri
 /// command instead (see `scripting::run`).
 fn shebang_denyoom(argv: &[Bytes]) -> bool {
     argv.get(1)
-        .and_then(|body| shebang_flags(body))
-        .is_some_and(|flags| !flags.iter().any(|f| f == "no-writes" || f == "allow-oom"))
-}
-
-/// True when a script body's shebang names `allow-oom`: its writes then
-/// run over `maxmemory` (Redis 7.0's `SCRIPT_ALLOW_OOM`).
-pub fn script_allows_oom(body: &[u8]) -> bool {
-    shebang_flags(body).is_some_and(|flags| flags.iter().any(|f| f == "allow-oom"))
-}
-
-/// The `flags=` list of a script's shebang line; `None` without a shebang.
-fn shebang_flags(body: &[u8]) -> Option<Vec<String>> {
-    if !body.starts_with(b"#!") {
-        return None;
-    }
-    let line = body.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
-    let flags = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("flags="))
-        .unwrap_or_default();
-    Some(flags.split(',').map(str::to_string).collect())
+        .and_then(|body| crate::scripting::vm::parse_shebang(body).ok())
+        .is_some_and(|(_, f)| f.present && !f.no_writes && !f.allow_oom)
 }
 
 /// Evicts keys per `maxmemory-policy` until the estimated freed bytes cover
@@ -275,8 +255,6 @@ mod tests {
             "#!lua flags=allow-oom,no-cluster\nreturn 1"
         )));
         assert!(!shebang_denyoom(&eval("return 1")));
-        assert!(script_allows_oom(b"#!lua flags=allow-oom\nreturn 1"));
-        assert!(!script_allows_oom(b"#!lua\nreturn 1"));
     }
 
     #[test]

@@ -265,7 +265,7 @@ fn eval_generic(ctx: &mut Ctx, args: &mut Parse, by_sha: bool, read_only: bool) 
             // Present: found or loaded just above.
             let script = vm.get(&sha).expect("script cached above");
             let function = script.function.clone();
-            let read_only = read_only || script.no_writes;
+            let read_only = read_only || script.flags.no_writes;
             let _running = scripts.status.begin();
             let invocation = run::Invocation {
                 sha,
@@ -274,7 +274,7 @@ fn eval_generic(ctx: &mut Ctx, args: &mut Parse, by_sha: bool, read_only: bool) 
                 args: argv,
                 read_only,
                 in_transaction,
-                allow_oom: crate::evict::script_allows_oom(&script.body),
+                allow_oom: script.flags.allow_oom,
             };
             Ok(run::run(vm, ctx, invocation))
         })

@@ -40,8 +40,8 @@ pub struct Script {
     pub body: Bytes,
     /// Its compiled main function.
     pub function: Function,
-    /// Shebang flag `no-writes`: the script may not run write commands.
-    pub no_writes: bool,
+    /// What its shebang line says.
+    pub flags: ShebangFlags,
 }
 
 /// The interpreter and what lives in it.
@@ -112,7 +112,7 @@ impl Vm {
         if self.scripts.contains_key(&sha) {
             return Ok(sha);
         }
-        let (source, no_writes) = parse_shebang(body)?;
+        let (source, flags) = parse_shebang(body)?;
         let function = self
             .lua
             .load(source.as_ref())
@@ -130,7 +130,7 @@ impl Vm {
             Script {
                 body: body.clone(),
                 function,
-                no_writes,
+                flags,
             },
         );
         Ok(sha)
@@ -244,15 +244,27 @@ pub fn sha1_hex(data: &[u8]) -> String {
     sha1_smol::Sha1::from(data).digest().to_string()
 }
 
+/// What a script's Redis 7 shebang line (`#!lua flags=no-writes`) says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShebangFlags {
+    /// The script has a shebang: Redis 7.0 then applies its flags to the
+    /// script as a whole (an `EVAL` without `no-writes` or `allow-oom` is
+    /// refused over `maxmemory`).
+    pub present: bool,
+    /// `no-writes`: the script may not run write commands.
+    pub no_writes: bool,
+    /// `allow-oom`: its writes run even over `maxmemory`.
+    pub allow_oom: bool,
+}
+
 /// Reads a Redis 7 shebang line (`#!lua flags=no-writes,allow-oom`), if
 /// any. Returns the source to compile (the shebang turned into a comment,
-/// so line numbers stay) and whether `no-writes` was given. Errors, as
-/// Redis 7.0: `ERR Unexpected engine in script shebang: #!x`, `ERR
-/// Unexpected flag in script shebang: x`, `ERR Unknown lua shebang
-/// option: x`.
-pub fn parse_shebang(body: &Bytes) -> Result<(std::borrow::Cow<'_, [u8]>, bool), String> {
+/// so line numbers stay) and its flags. Errors, as Redis 7.0: `ERR
+/// Unexpected engine in script shebang: #!x`, `ERR Unexpected flag in
+/// script shebang: x`, `ERR Unknown lua shebang option: x`.
+pub fn parse_shebang(body: &[u8]) -> Result<(std::borrow::Cow<'_, [u8]>, ShebangFlags), String> {
     if !body.starts_with(b"#!") {
-        return Ok((std::borrow::Cow::Borrowed(body.as_ref()), false));
+        return Ok((std::borrow::Cow::Borrowed(body), ShebangFlags::default()));
     }
     let line_end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
     let line = String::from_utf8_lossy(&body[..line_end]);
@@ -261,22 +273,26 @@ pub fn parse_shebang(body: &Bytes) -> Result<(std::borrow::Cow<'_, [u8]>, bool),
     if engine != "#!lua" {
         return Err(format!("ERR Unexpected engine in script shebang: {engine}"));
     }
-    let mut no_writes = false;
+    let mut flags = ShebangFlags {
+        present: true,
+        ..ShebangFlags::default()
+    };
     for word in words {
-        let Some(flags) = word.strip_prefix("flags=") else {
+        let Some(list) = word.strip_prefix("flags=") else {
             return Err(format!("ERR Unknown lua shebang option: {word}"));
         };
-        for flag in flags.split(',').filter(|f| !f.is_empty()) {
+        for flag in list.split(',').filter(|f| !f.is_empty()) {
             match flag {
-                "no-writes" => no_writes = true,
-                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                "no-writes" => flags.no_writes = true,
+                "allow-oom" => flags.allow_oom = true,
+                "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
                 other => return Err(format!("ERR Unexpected flag in script shebang: {other}")),
             }
         }
     }
     let mut source = body.to_vec();
     source[..2].copy_from_slice(b"--");
-    Ok((std::borrow::Cow::Owned(source), no_writes))
+    Ok((std::borrow::Cow::Owned(source), flags))
 }
 
 /// The message handler scripts run under: turns whatever was raised into
@@ -356,8 +372,8 @@ mod tests {
     #[test]
     fn shebangs_are_checked_and_keep_line_numbers() {
         let body = Bytes::from_static(b"#!lua flags=no-writes\nreturn 1");
-        let (source, no_writes) = parse_shebang(&body).unwrap();
-        assert!(no_writes);
+        let (source, flags) = parse_shebang(&body).unwrap();
+        assert!(flags.present && flags.no_writes && !flags.allow_oom);
         assert_eq!(&source[..], b"--lua flags=no-writes\nreturn 1");
         let python = Bytes::from_static(b"#!python\nreturn 1");
         assert_eq!(
