@@ -408,3 +408,30 @@ fn users_from_the_config_and_from_an_acl_file() {
     let mut plain = plain_server.conn();
     assert!(err(&mut plain, &["ACL", "SAVE"]).contains("not configured to use an ACL file"));
 }
+
+#[test]
+fn acl_pubsub_default_decides_new_users_channels() {
+    let server = TestServer::start(&[]);
+    let mut admin = server.conn();
+    setuser(&mut admin, "reset-one on nopass +publish");
+    ok(
+        &mut admin,
+        &["CONFIG", "SET", "acl-pubsub-default", "allchannels"],
+    );
+    setuser(&mut admin, "all-one on nopass +publish");
+    let listed = texts(&ok(&mut admin, &["ACL", "LIST"]));
+    assert!(
+        listed.contains(&"user all-one on nopass &* -@all +publish".to_string()),
+        "{listed:?}"
+    );
+    assert!(
+        listed.contains(&"user reset-one on nopass resetchannels -@all +publish".to_string()),
+        "{listed:?}"
+    );
+    let mut all = server.conn();
+    ok(&mut all, &["AUTH", "all-one", "x"]);
+    assert_eq!(query_int(&mut all, &["PUBLISH", "any", "m"]), 0);
+    let mut none = server.conn();
+    ok(&mut none, &["AUTH", "reset-one", "x"]);
+    assert!(err(&mut none, &["PUBLISH", "any", "m"]).starts_with("NOPERM"));
+}

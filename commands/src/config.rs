@@ -335,6 +335,13 @@ pub static DIRECTIVES: &[Directive] = &[
         "Log commands slower than this many microseconds (-1 = never).",
     ),
     d(
+        "acl-pubsub-default",
+        "resetchannels",
+        Kind::Enum(&["allchannels", "resetchannels"]),
+        true,
+        "The channels a new ACL user may use: none (resetchannels, Redis 7.0's default) or all (allchannels).",
+    ),
+    d(
         "aclfile",
         "",
         TEXT,

@@ -132,6 +132,7 @@ impl Server {
         let pubsub = Arc::new(crate::pubsub::Registry::default());
         let notifier = Arc::new(crate::notify::Notifier::new(Arc::clone(&pubsub)));
         notifier.configure(&config.get("notify-keyspace-events"));
+        crate::acl::Acl::set_pubsub_default(&config.get("acl-pubsub-default"));
         let acl = crate::acl::Acl::default();
         acl.set_requirepass(&config.get("requirepass"));
         for line in config.user_lines.lock().iter() {

@@ -115,6 +115,12 @@ impl Acl {
         user.enabled && user.nopass
     }
 
+    /// Applies `acl-pubsub-default` (`allchannels` / `resetchannels`) to
+    /// users created from now on.
+    pub fn set_pubsub_default(value: &str) {
+        user::NEW_USERS_ALL_CHANNELS.store(value == "allchannels", Relaxed);
+    }
+
     /// Makes `requirepass` the default user's only password (none: `nopass`),
     /// as Redis 7.0 does when the directive is set.
     pub fn set_requirepass(&self, password: &str) {

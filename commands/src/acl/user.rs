@@ -4,6 +4,7 @@
 //! the description `ACL LIST` prints.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use sha2::{Digest, Sha256};
 
@@ -37,6 +38,11 @@ pub const CATEGORIES: &[&str] = &[
     "session",
     "frame",
 ];
+
+/// `acl-pubsub-default allchannels`: new users may use every channel
+/// (Redis 7.0's default, `resetchannels`, gives them none). One server
+/// per process, so one setting.
+pub static NEW_USERS_ALL_CHANNELS: AtomicBool = AtomicBool::new(false);
 
 /// A key pattern and the access it grants (`~p` both, `%R~p`, `%W~p`).
 #[derive(Clone, Debug, PartialEq)]
@@ -120,7 +126,8 @@ fn every_spec() -> impl Iterator<Item = &'static CommandSpec> {
 }
 
 impl User {
-    /// A new user: off, no password, no commands, keys or channels.
+    /// A new user: off, no password, no commands or keys, and no channels
+    /// (all of them under `acl-pubsub-default allchannels`).
     pub fn new(name: &str) -> User {
         User {
             name: name.to_string(),
@@ -132,7 +139,7 @@ impl User {
             allowed: HashSet::new(),
             all_keys: false,
             keys: Vec::new(),
-            all_channels: false,
+            all_channels: NEW_USERS_ALL_CHANNELS.load(Relaxed),
             channels: Vec::new(),
         }
     }

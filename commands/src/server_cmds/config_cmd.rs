@@ -144,6 +144,9 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     }
     ctx.server.slowlog.configure(&ctx.server.config);
     let names: Vec<&str> = chosen.iter().map(|d| d.name).collect();
+    if names.contains(&"acl-pubsub-default") {
+        crate::acl::Acl::set_pubsub_default(&ctx.server.config.get("acl-pubsub-default"));
+    }
     if names.contains(&"requirepass") {
         // Redis 7.0: requirepass is the default user's password.
         ctx.server
