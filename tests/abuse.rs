@@ -6,12 +6,14 @@
 //! are in tests/protocol.rs.)
 
 mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use common::{TestServer, read_exact_reply, temp_dir};
+use support::{ok, texts};
 
 /// Another client gets PONG and a SET/GET round trip; the process lives.
 fn assert_healthy(server: &TestServer) {
@@ -243,26 +245,21 @@ fn output_buffer_limit_config_reads_as_redis() {
         "90",
     ]);
     let mut con = server.conn();
-    let got: Vec<String> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("client-output-buffer-limit")
-        .query(&mut con)
-        .unwrap();
+    let got = output_limits(&mut con);
     assert_eq!(
         got[1],
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 67108864 16777216 90"
     );
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("client-output-buffer-limit")
-        .arg("normal 1kb 2mb 3 replica 1 2 3")
-        .query(&mut con)
-        .unwrap();
-    let got: Vec<String> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("client-output-buffer-limit")
-        .query(&mut con)
-        .unwrap();
+    ok(
+        &mut con,
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1kb 2mb 3 replica 1 2 3",
+        ],
+    );
+    let got = output_limits(&mut con);
     assert_eq!(
         got[1],
         "normal 1024 2097152 3 slave 1 2 3 pubsub 67108864 16777216 90"
@@ -307,12 +304,15 @@ fn a_reply_over_the_normal_hard_limit_closes_the_client() {
         .arg(&big)
         .query(&mut con)
         .unwrap();
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("client-output-buffer-limit")
-        .arg("normal 100kb 0 0")
-        .query(&mut con)
-        .unwrap();
+    ok(
+        &mut con,
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 100kb 0 0",
+        ],
+    );
     let mut s = server.raw();
     s.write_all(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n").unwrap();
     let (got, closed) = read_until_close(&mut s, Duration::from_secs(5));
@@ -320,12 +320,15 @@ fn a_reply_over_the_normal_hard_limit_closes_the_client() {
     // Small replies still flow.
     let mut s = server.raw();
     reply_line(&mut s, b"PING\r\n", b"+PONG\r\n");
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("client-output-buffer-limit")
-        .arg("normal 0 0 0")
-        .query(&mut con)
-        .unwrap();
+    ok(
+        &mut con,
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 0 0 0",
+        ],
+    );
     assert_healthy(&server);
 }
 
@@ -381,4 +384,9 @@ fn a_subscriber_that_never_reads_is_closed_at_the_pubsub_limit() {
         "{log}"
     );
     assert_healthy(&server);
+}
+
+/// `CONFIG GET client-output-buffer-limit` as `[name, value]`.
+fn output_limits(con: &mut redis::Connection) -> Vec<String> {
+    texts(&ok(con, &["CONFIG", "GET", "client-output-buffer-limit"]))
 }
