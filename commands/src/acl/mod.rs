@@ -200,16 +200,34 @@ pub enum Refusal {
 /// keys (read access for keys it reads, write access for keys it writes),
 /// then its channels.
 pub fn check_user(user: &User, spec: &CommandSpec, argv: &[Bytes]) -> Result<(), Refusal> {
+    check_user_keys(user, spec, argv, &keys(argv))
+}
+
+/// The command resolved with its key positions in `argv`, when it names
+/// keys (read once per check, shared by the key rules and session access).
+type Keys = Option<(&'static CommandSpec, Vec<usize>)>;
+
+fn keys(argv: &[Bytes]) -> Keys {
+    crate::introspection::keys_of(argv).ok()
+}
+
+/// [`check_user`] with the key positions already found.
+fn check_user_keys(
+    user: &User,
+    spec: &CommandSpec,
+    argv: &[Bytes],
+    keys: &Keys,
+) -> Result<(), Refusal> {
     if !user.may_run(spec) {
         return Err(Refusal::Command);
     }
     if !user.all_keys
-        && let Ok((spec, positions)) = crate::introspection::keys_of(argv)
+        && let Some((spec, positions)) = keys
     {
         // Redis 7.0's `setGetKeys`: SET only reads its key with GET.
         let set_without_get =
             spec.name == "set" && !argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
-        for i in positions {
+        for &i in positions {
             let flags = crate::introspection::key_flags_at(spec, argv.len(), i);
             let write = flags.iter().any(|f| matches!(*f, "RW" | "OW" | "RM"));
             let read = flags.iter().any(|f| matches!(*f, "RO" | "RW")) && !set_without_get;
@@ -246,13 +264,20 @@ pub fn check(ctx: &Ctx, spec: &CommandSpec, argv: &[Bytes]) -> Result<(), Comman
     }
     let refusal = {
         let user = handle.user.read();
+        // Key positions only when a key rule or session access can refuse.
+        let keys = if user.all_keys && handle.is_admin() {
+            None
+        } else {
+            keys(argv)
+        };
         if handle.deleted.load(Relaxed) {
             Err(Refusal::Command)
         } else {
-            check_user(&user, spec, argv)
+            check_user_keys(&user, spec, argv, &keys)
         }
+        .map(|()| keys)
     };
-    let refusal = refusal.and_then(|()| session_access(ctx, handle, argv));
+    let refusal = refusal.and_then(|keys| session_access(ctx, handle, argv, &keys));
     let Err(refusal) = refusal else {
         return Ok(());
     };
@@ -284,18 +309,23 @@ pub fn check(ctx: &Ctx, spec: &CommandSpec, argv: &[Bytes]) -> Result<(), Comman
 
 /// SPEC §3: a session is visible only to its owner and to admins. Refuses
 /// (as a key) a session key among `argv`'s keys owned by another user.
-fn session_access(ctx: &Ctx, handle: &UserHandle, argv: &[Bytes]) -> Result<(), Refusal> {
+fn session_access(
+    ctx: &Ctx,
+    handle: &UserHandle,
+    argv: &[Bytes],
+    keys: &Keys,
+) -> Result<(), Refusal> {
     if handle.is_admin() {
         return Ok(());
     }
-    let Ok((_, positions)) = crate::introspection::keys_of(argv) else {
+    let Some((_, positions)) = keys else {
         return Ok(());
     };
     if positions.is_empty() {
         return Ok(());
     }
     let db = ctx.db();
-    for i in positions {
+    for &i in positions {
         if let Some(entry) = db.stored(&argv[i])
             && let crate::keyspace::Value::Session(session) = &entry.value
             && session.owner != ctx.client.user
