@@ -16,7 +16,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use commands::config::{Config, directive};
+use commands::config::{Config, directive, io_reason};
 
 use crate::protocol::splitargs::split_args;
 
@@ -114,8 +114,13 @@ pub fn load(config: &Config, file: Option<&Path>, overrides: &[String]) -> Resul
     Ok(())
 }
 
-/// Applies every directive line of a config file's contents.
-fn apply_file(config: &Config, file: &Path, text: &[u8]) -> Result<(), ConfigError> {
+/// Applies every directive line of a config file's contents (`text`, read
+/// from `file`, which only names the file in errors), in order, stopping at
+/// the first bad line.
+///
+/// Errors: [`ConfigError::Directive`] naming the file, the line number and
+/// Redis's reason (unbalanced quotes, a bad directive or value).
+pub fn apply_file(config: &Config, file: &Path, text: &[u8]) -> Result<(), ConfigError> {
     for (index, raw) in text.split(|&b| b == b'\n').enumerate() {
         let line = trim(raw);
         if line.is_empty() || line[0] == b'#' {
@@ -200,15 +205,6 @@ fn apply(config: &Config, name: &str, values: &[String]) -> Result<(), String> {
         std::env::set_current_dir(&value).map_err(|e| io_reason(&e))?;
     }
     config.set_at_startup(spec.name, &value)
-}
-
-/// An I/O error as C's `strerror` words it ("No such file or directory").
-fn io_reason(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    }
 }
 
 #[cfg(test)]

@@ -7,11 +7,13 @@
 //! `*** FATAL CONFIG FILE ERROR ***` block to stderr and exits with status 1.
 
 mod background;
-mod config;
 mod connection;
-mod protocol;
 mod server;
 mod tls;
+
+// The request decoder and the config parser are the library's (`src/lib.rs`),
+// where the fuzz targets reach them too.
+use framekv::{config, protocol};
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -74,11 +74,14 @@ fn path_configs_are_protected_by_default() {
             set_failed(name, PROTECTED)
         );
     }
-    // `dir` is protected in Redis, but immutable in framekv, which Redis
-    // reports first.
     assert_eq!(
         err(&mut con, &["CONFIG", "SET", "dir", "/tmp"]),
-        set_failed("dir", IMMUTABLE)
+        set_failed("dir", PROTECTED)
+    );
+    // Immutability is reported before protection, as Redis checks it first.
+    assert_eq!(
+        err(&mut con, &["CONFIG", "SET", "appenddirname", "x"]),
+        set_failed("appenddirname", IMMUTABLE)
     );
     // All or nothing: a protected name anywhere fails the whole command.
     assert_eq!(
@@ -116,14 +119,71 @@ fn enable_protected_configs_yes_allows_them() {
     }
     // Immutable stays immutable.
     assert_eq!(
-        err(&mut con, &["CONFIG", "SET", "dir", dir]),
-        set_failed("dir", IMMUTABLE)
+        err(&mut con, &["CONFIG", "SET", "appendfilename", "x.aof"]),
+        set_failed("appendfilename", IMMUTABLE)
     );
     // A non-local client too.
     let mut remote = connect_from(&server, Ipv4Addr::new(127, 0, 0, 2));
     assert_eq!(
         line(&mut remote, &["CONFIG", "SET", "export-dir", ""]),
         "+OK"
+    );
+}
+
+/// `CONFIG SET dir` changes the working directory, as Redis 7's
+/// `updateDir` (`chdir`), with `strerror`'s words when it cannot; the AOF
+/// already open stays where it is.
+#[test]
+fn config_set_dir_changes_the_working_directory() {
+    let first = temp_dir();
+    let mut server = TestServer::start_in(
+        first.clone(),
+        &["--enable-protected-configs", "yes", "--appendonly", "yes", "--appendfsync", "always"],
+    );
+    let mut con = server.conn();
+    let get_dir = |con: &mut redis::Connection| ok(con, &["CONFIG", "GET", "dir"]);
+    assert_eq!(
+        get_dir(&mut con),
+        Value::Array(vec![bulk("dir"), bulk(first.canonicalize().unwrap().to_str().unwrap())])
+    );
+    assert_eq!(ok(&mut con, &["SET", "before", "1"]), Value::Okay);
+    let second = temp_dir().canonicalize().unwrap();
+    let second_text = second.to_str().unwrap();
+    assert_eq!(ok(&mut con, &["CONFIG", "SET", "dir", second_text]), Value::Okay);
+    assert_eq!(
+        get_dir(&mut con),
+        Value::Array(vec![bulk("dir"), bulk(second_text)])
+    );
+    // Failures change nothing, the other parameters of the command included.
+    let file = second.join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    for (path, why) in [
+        ("/no/such/dir/anywhere", "No such file or directory"),
+        ("", "No such file or directory"),
+        (file.to_str().unwrap(), "Not a directory"),
+    ] {
+        assert_eq!(
+            err(&mut con, &["CONFIG", "SET", "hz", "20", "dir", path]),
+            set_failed("dir", why)
+        );
+    }
+    assert_eq!(
+        ok(&mut con, &["CONFIG", "GET", "hz"]),
+        Value::Array(vec![bulk("hz"), bulk("10")])
+    );
+    assert_eq!(
+        get_dir(&mut con),
+        Value::Array(vec![bulk("dir"), bulk(second_text)])
+    );
+    // The AOF opened in the first directory keeps receiving the writes.
+    assert_eq!(ok(&mut con, &["SET", "after", "2"]), Value::Okay);
+    assert!(!second.join("appendonlydir").exists());
+    drop(con);
+    server.restart();
+    let mut con = server.conn();
+    assert_eq!(
+        ok(&mut con, &["MGET", "before", "after"]),
+        Value::Array(vec![bulk("1"), bulk("2")])
     );
 }
 

@@ -159,8 +159,8 @@ pub static DIRECTIVES: &[Directive] = &[
         "dir",
         ".",
         TEXT,
-        false,
-        "Working directory: the AOF lives here.",
+        true,
+        "Working directory: the AOF lives here (CONFIG SET needs enable-protected-configs).",
     ),
     d(
         "databases",
@@ -545,7 +545,11 @@ impl Default for Config {
 
 impl Config {
     /// The current value of `name`. Unknown names give an empty string.
+    /// `dir` reads as the absolute working directory, as Redis's `getcwd`.
     pub fn get(&self, name: &str) -> String {
+        if name == "dir" {
+            return working_dir();
+        }
         self.values
             .read()
             .get(name)
@@ -631,7 +635,10 @@ impl Config {
             .read()
             .iter()
             .filter(|(name, _)| glob_match(pattern, name.as_bytes(), true))
-            .map(|(name, value)| (*name, value.text.clone()))
+            .map(|(name, value)| match *name {
+                "dir" => (*name, working_dir()),
+                _ => (*name, value.text.clone()),
+            })
             .collect::<Vec<_>>();
         // After the read guard is gone: `get` takes it again.
         for (alias, target) in ALIASES {
@@ -641,6 +648,22 @@ impl Config {
         }
         found
     }
+}
+
+/// An I/O error as C's `strerror` words it ("No such file or directory"),
+/// for the config errors Redis words that way.
+pub fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// The process's working directory (what `dir` was last set to), or `.`
+/// when it cannot be read (it was removed).
+fn working_dir() -> String {
+    std::env::current_dir().map_or_else(|_| ".".to_string(), |d| d.display().to_string())
 }
 
 #[cfg(test)]

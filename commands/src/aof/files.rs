@@ -18,7 +18,8 @@ use persistence::manifest::{
 
 /// The AOF directory and its current manifest.
 pub struct AofFiles {
-    /// `dir`/`appenddirname`.
+    /// `dir`/`appenddirname`, absolute: a later `CONFIG SET dir` changes
+    /// where the next AOF is made, not the one in use (as Redis).
     pub dir: PathBuf,
     /// `appendfilename`, the prefix of every file name.
     pub prefix: String,
@@ -39,7 +40,7 @@ impl AofFiles {
             Err(e) => return Err(e),
         };
         let mut files = AofFiles {
-            dir: dir.to_path_buf(),
+            dir: std::path::absolute(dir)?,
             prefix: prefix.to_string(),
             manifest,
         };

@@ -41,6 +41,9 @@ use persistence::record;
 use persistence::writer::{AofWriter, FsyncPolicy, Ticket};
 
 pub use files::AofFiles;
+/// The loader on its own, for `fuzz/`'s `aof` target; the server loads
+/// through [`load_and_start`].
+pub use replay::replay;
 pub use status::Status;
 
 use crate::state::Server;
