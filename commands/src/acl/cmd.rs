@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use rand::RngCore;
 
+use super::selector::Selector;
 use super::{Refusal, check_user, user::CATEGORIES};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
@@ -84,16 +85,30 @@ fn getuser(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         flags.push(Reply::text("nopass"));
     }
     Ok(Reply::map_of(vec![
-        ("flags", Reply::Array(flags)),
+        // A set in RESP3, as Redis 7.0 replies.
+        ("flags", Reply::Set(flags)),
         (
             "passwords",
             Reply::Array(user.password_hexes().into_iter().map(Reply::text).collect()),
         ),
-        ("commands", Reply::text(user.commands_text())),
-        ("keys", Reply::text(user.keys_text())),
-        ("channels", Reply::text(user.channels_text())),
-        ("selectors", Reply::Array(Vec::new())),
+        ("commands", Reply::text(user.root.commands_text())),
+        ("keys", Reply::text(user.root.keys_text())),
+        ("channels", Reply::text(user.root.channels_text())),
+        (
+            "selectors",
+            Reply::Array(user.selectors.iter().map(selector_map).collect()),
+        ),
     ]))
+}
+
+/// One entry of `ACL GETUSER`'s `selectors`: its `commands`, `keys` and
+/// `channels`.
+fn selector_map(selector: &Selector) -> Reply {
+    Reply::map_of(vec![
+        ("commands", Reply::text(selector.commands_text())),
+        ("keys", Reply::text(selector.keys_text())),
+        ("channels", Reply::text(selector.channels_text())),
+    ])
 }
 
 /// `ACL DELUSER username [username ...]` — how many existed. Clients

@@ -1,10 +1,11 @@
 //! ACL users from files: the config file's `user <name> <rules...>` lines
 //! and the `aclfile` (`ACL LOAD` / `ACL SAVE`), in Redis 7.0's format (the
-//! lines `ACL LIST` prints).
+//! lines `ACL LIST` prints; a `(...)` selector spans several words).
 
 use std::path::Path;
 
 use super::Acl;
+use super::selector::merge_selector_args;
 use super::user::User;
 
 /// Checks one `user` line's words (name, then rules). Error: Redis 7.0's
@@ -18,12 +19,9 @@ pub fn check_user_line(words: &[String]) -> Result<(), String> {
             "Error in user declaration '{name}': Usernames can't contain spaces or null characters"
         ));
     }
-    let mut user = User::new(name);
-    for rule in rules {
-        user.apply(rule)
-            .map_err(|reason| format!("Error in user declaration '{name}': {reason}"))?;
-    }
-    Ok(())
+    User::new(name)
+        .apply_all(rules)
+        .map_err(|(_, reason)| format!("Error in user declaration '{name}': {reason}"))
 }
 
 /// Reads an ACL file: every non-empty line that is not a comment must be
@@ -43,6 +41,9 @@ pub fn read(path: &Path) -> Result<Vec<Vec<String>>, String> {
             return Err(at("line should start with user keyword".into()));
         }
         let words = words[1..].to_vec();
+        if merge_selector_args(&words[1..]).is_err() {
+            return Err(at("Unmatched parenthesis in selector definition.".into()));
+        }
         check_user_line(&words).map_err(at)?;
         if users.iter().any(|u| u[0] == words[0]) {
             return Err(at(format!("Duplicate user '{}' found", words[0])));
@@ -65,10 +66,8 @@ impl Acl {
         }
         for words in &lines {
             let mut user = User::new(&words[0]);
-            for rule in &words[1..] {
-                // Checked by `read`.
-                user.apply(rule).map_err(|e| e.to_string())?;
-            }
+            // Checked by `read`.
+            user.apply_all(&words[1..]).map_err(|(_, reason)| reason)?;
             fresh.push((words[0].clone(), user));
         }
         let keep: Vec<&String> = fresh.iter().map(|(n, _)| n).collect();

@@ -9,8 +9,12 @@
 //! load per command.
 
 pub mod cmd;
+mod describe;
 pub mod file;
 pub mod log;
+pub mod selector;
+#[cfg(test)]
+mod tests;
 pub mod user;
 
 use std::collections::BTreeMap;
@@ -24,6 +28,7 @@ use crate::ctx::Ctx;
 use crate::error::CommandError;
 use crate::table::CommandSpec;
 use log::{AclLog, Denial};
+use selector::Keys;
 use user::User;
 
 /// A user as clients hold it: its rules, and whether they restrict anything.
@@ -144,11 +149,12 @@ impl Acl {
             Some(handle) => handle.user.read().clone(),
             None => User::new(name),
         };
-        for rule in rules {
-            user.apply(rule).map_err(|reason| {
+        user.apply_all(rules).map_err(|(rule, reason)| match rule {
+            Some(rule) => {
                 CommandError::err(format!("Error in ACL SETUSER modifier '{rule}': {reason}"))
-            })?;
-        }
+            }
+            None => CommandError::err(reason),
+        })?;
         match users.get(name) {
             Some(handle) => handle.replace(user),
             None => {
@@ -196,62 +202,26 @@ pub enum Refusal {
     Channel(Bytes),
 }
 
-/// Checks `spec` with `argv` against `user`'s rules: the command, then its
-/// keys (read access for keys it reads, write access for keys it writes),
-/// then its channels.
-pub fn check_user(user: &User, spec: &CommandSpec, argv: &[Bytes]) -> Result<(), Refusal> {
-    check_user_keys(user, spec, argv, &keys(argv))
+impl Refusal {
+    /// Redis 7.0's order of refusals: when every selector refuses, the
+    /// highest ranked refusal is reported.
+    fn rank(&self) -> u8 {
+        match self {
+            Refusal::Command => 1,
+            Refusal::Key(_) => 2,
+            Refusal::Channel(_) => 4,
+        }
+    }
 }
 
-/// The command resolved with its key positions in `argv`, when it names
-/// keys (read once per check, shared by the key rules and session access).
-type Keys = Option<(&'static CommandSpec, Vec<usize>)>;
+/// Checks `spec` with `argv` against `user`'s selectors: see
+/// [`User::check`].
+pub fn check_user(user: &User, spec: &CommandSpec, argv: &[Bytes]) -> Result<(), Refusal> {
+    user.check(spec, argv, &keys(argv))
+}
 
 fn keys(argv: &[Bytes]) -> Keys {
     crate::introspection::keys_of(argv).ok()
-}
-
-/// [`check_user`] with the key positions already found.
-fn check_user_keys(
-    user: &User,
-    spec: &CommandSpec,
-    argv: &[Bytes],
-    keys: &Keys,
-) -> Result<(), Refusal> {
-    if !user.may_run(spec) {
-        return Err(Refusal::Command);
-    }
-    if !user.all_keys
-        && let Some((spec, positions)) = keys
-    {
-        // Redis 7.0's `setGetKeys`: SET only reads its key with GET.
-        let set_without_get =
-            spec.name == "set" && !argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
-        for &i in positions {
-            let flags = crate::introspection::key_flags_at(spec, argv.len(), i);
-            let write = flags.iter().any(|f| matches!(*f, "RW" | "OW" | "RM"));
-            let read = flags.iter().any(|f| matches!(*f, "RO" | "RW")) && !set_without_get;
-            let read = read || !write;
-            if !user.may_access_key(&argv[i], read, write) {
-                return Err(Refusal::Key(argv[i].clone()));
-            }
-        }
-    }
-    if !user.all_channels {
-        let name = spec.name;
-        let (channels, literal): (&[Bytes], bool) = match name {
-            "publish" | "spublish" => (&argv[1..2.min(argv.len())], false),
-            "subscribe" | "ssubscribe" => (&argv[1..], false),
-            "psubscribe" => (&argv[1..], true),
-            _ => (&[], false),
-        };
-        for channel in channels {
-            if !user.may_access_channel(channel, literal) {
-                return Err(Refusal::Channel(channel.clone()));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The permission check dispatch runs before every command: `NOPERM`
@@ -265,7 +235,7 @@ pub fn check(ctx: &Ctx, spec: &CommandSpec, argv: &[Bytes]) -> Result<(), Comman
     let refusal = {
         let user = handle.user.read();
         // Key positions only when a key rule or session access can refuse.
-        let keys = if user.all_keys && handle.is_admin() {
+        let keys = if !user.restricts_keys() && handle.is_admin() {
             None
         } else {
             keys(argv)
@@ -273,7 +243,7 @@ pub fn check(ctx: &Ctx, spec: &CommandSpec, argv: &[Bytes]) -> Result<(), Comman
         if handle.deleted.load(Relaxed) {
             Err(Refusal::Command)
         } else {
-            check_user_keys(&user, spec, argv, &keys)
+            user.check(spec, argv, &keys)
         }
         .map(|()| keys)
     };

@@ -1,15 +1,16 @@
 //! An ACL user as Redis 7.0 defines one: on/off, passwords (kept as
-//! SHA-256), the commands it may run, the keys it may read or write and
-//! the channels it may use; the `ACL SETUSER` rules that change it; and
-//! the description `ACL LIST` prints.
+//! SHA-256), a root selector and `(...)` selectors (the commands, keys and
+//! channels each allows, see `selector.rs`); the `ACL SETUSER` rules that
+//! change it; and the line `ACL LIST` prints.
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::AtomicBool;
 
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::glob::glob_match;
-use crate::table::{CommandSpec, table};
+use super::Refusal;
+use super::selector::{Keys, Selector, every_spec, merge_selector_args};
+use crate::table::CommandSpec;
 
 /// The ACL categories, in `ACL CAT`'s order: Redis 7.0's, then framekv's
 /// `session` and `frame`.
@@ -44,19 +45,8 @@ pub const CATEGORIES: &[&str] = &[
 /// per process, so one setting.
 pub static NEW_USERS_ALL_CHANNELS: AtomicBool = AtomicBool::new(false);
 
-/// A key pattern and the access it grants (`~p` both, `%R~p`, `%W~p`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct KeyPattern {
-    /// Glob pattern.
-    pub pattern: Vec<u8>,
-    /// Grants reads.
-    pub read: bool,
-    /// Grants writes.
-    pub write: bool,
-}
-
 /// One user. A new user (as `ACL SETUSER name` makes it) is off, has no
-/// password, may run no command and touch no key or channel.
+/// password, and its root selector allows nothing.
 #[derive(Clone, Debug)]
 pub struct User {
     /// The user name.
@@ -67,20 +57,10 @@ pub struct User {
     pub nopass: bool,
     /// SHA-256 of each password, in the order added.
     pub passwords: Vec<[u8; 32]>,
-    /// The command rules start from `+@all` (else from `-@all`).
-    all_commands_base: bool,
-    /// The `+`/`-` rules given since the base, as written (lower-case).
-    command_rules: Vec<String>,
-    /// Every command and subcommand (`config|get`) the user may run.
-    allowed: HashSet<&'static str>,
-    /// `~*` / `allkeys`.
-    pub all_keys: bool,
-    /// Key patterns, in the order given.
-    pub keys: Vec<KeyPattern>,
-    /// `&*` / `allchannels`.
-    pub all_channels: bool,
-    /// Channel patterns, in the order given.
-    pub channels: Vec<Vec<u8>>,
+    /// The permissions of the plain rules.
+    pub root: Selector,
+    /// The `(...)` selectors, in the order given.
+    pub selectors: Vec<Selector>,
 }
 
 /// SHA-256 of a password.
@@ -118,13 +98,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
-/// Every command and subcommand spec of the table, with its full name.
-fn every_spec() -> impl Iterator<Item = &'static CommandSpec> {
-    table()
-        .iter()
-        .flat_map(|spec| std::iter::once(spec).chain(spec.subcommands.iter()))
-}
-
 impl User {
     /// A new user: off, no password, no commands or keys, and no channels
     /// (all of them under `acl-pubsub-default allchannels`).
@@ -134,13 +107,8 @@ impl User {
             enabled: false,
             nopass: false,
             passwords: Vec::new(),
-            all_commands_base: false,
-            command_rules: Vec::new(),
-            allowed: HashSet::new(),
-            all_keys: false,
-            keys: Vec::new(),
-            all_channels: NEW_USERS_ALL_CHANNELS.load(Relaxed),
-            channels: Vec::new(),
+            root: Selector::new(),
+            selectors: Vec::new(),
         }
     }
 
@@ -156,25 +124,41 @@ impl User {
 
     /// True when no check can refuse this user anything (the fast path).
     pub fn unrestricted(&self) -> bool {
-        self.all_commands_base
-            && self.command_rules.is_empty()
-            && self.all_keys
-            && self.all_channels
+        self.root.unrestricted()
     }
 
-    /// True when the user may run every `@admin` command: it sees every
-    /// session (SPEC §3).
+    /// True when the user's own rules allow every `@admin` command: it
+    /// sees every session (SPEC §3).
     pub fn is_admin(&self) -> bool {
         every_spec()
             .filter(|s| s.categories.contains(&"admin"))
-            .all(|s| self.allowed.contains(s.name))
+            .all(|s| self.root.allowed.contains(s.name))
+    }
+
+    /// True when some selector restricts keys (a check needs their names).
+    pub fn restricts_keys(&self) -> bool {
+        !self.root.all_keys || self.selectors.iter().any(|s| !s.all_keys)
+    }
+
+    /// Applies `rules` in order, after joining `(...)` selectors given as
+    /// several words. Error: the rule that failed (none for an unbalanced
+    /// selector) and Redis 7.0's reason.
+    pub fn apply_all(&mut self, rules: &[String]) -> Result<(), (Option<String>, String)> {
+        let merged = merge_selector_args(rules).map_err(|start| {
+            let reason = format!("Unmatched parenthesis in acl selector starting at '{start}'.");
+            (None, reason)
+        })?;
+        for rule in merged {
+            self.apply(&rule)
+                .map_err(|reason| (Some(rule.clone()), reason))?;
+        }
+        Ok(())
     }
 
     /// Applies one `ACL SETUSER` rule. Error: the reason Redis 7.0 gives
     /// after `ERR Error in ACL SETUSER modifier '<rule>': `.
     pub fn apply(&mut self, rule: &str) -> Result<(), String> {
-        let lower = rule.to_ascii_lowercase();
-        match lower.as_str() {
+        match rule.to_ascii_lowercase().as_str() {
             "on" => self.enabled = true,
             "off" => self.enabled = false,
             "nopass" => {
@@ -185,18 +169,7 @@ impl User {
                 self.nopass = false;
                 self.passwords.clear();
             }
-            "allkeys" => return self.apply("~*"),
-            "resetkeys" => {
-                self.all_keys = false;
-                self.keys.clear();
-            }
-            "allchannels" => return self.apply("&*"),
-            "resetchannels" => {
-                self.all_channels = false;
-                self.channels.clear();
-            }
-            "allcommands" => return self.apply("+@all"),
-            "nocommands" => return self.apply("-@all"),
+            "clearselectors" => self.selectors.clear(),
             "sanitize-payload" | "skip-sanitize-payload" => {}
             "reset" => {
                 let name = std::mem::take(&mut self.name);
@@ -216,28 +189,10 @@ impl User {
             self.add_password(parse_hash(hash)?);
         } else if let Some(hash) = rule.strip_prefix('!') {
             self.remove_password(&parse_hash(hash)?)?;
-        } else if let Some(pattern) = rule.strip_prefix('~') {
-            self.add_key_pattern(pattern, true, true);
-        } else if let Some(rest) = rule.strip_prefix('%') {
-            let (perms, pattern) = rest.split_once('~').ok_or("Syntax error")?;
-            let perms = perms.to_ascii_uppercase();
-            if perms.is_empty() || !perms.chars().all(|c| c == 'R' || c == 'W') {
-                return Err("Syntax error".into());
-            }
-            self.add_key_pattern(pattern, perms.contains('R'), perms.contains('W'));
-        } else if let Some(pattern) = rule.strip_prefix('&') {
-            if pattern == "*" {
-                self.all_channels = true;
-                self.channels.clear();
-            } else if !self.all_channels {
-                self.channels.push(pattern.as_bytes().to_vec());
-            }
-        } else if let Some(name) = rule.strip_prefix('+') {
-            self.command_rule(name, true)?;
-        } else if let Some(name) = rule.strip_prefix('-') {
-            self.command_rule(name, false)?;
+        } else if let Some(body) = rule.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            self.selectors.push(Selector::parse(body)?);
         } else {
-            return Err("Syntax error".into());
+            self.root.apply(rule)?;
         }
         Ok(())
     }
@@ -260,106 +215,23 @@ impl User {
         Ok(())
     }
 
-    fn add_key_pattern(&mut self, pattern: &str, read: bool, write: bool) {
-        if pattern == "*" && read && write {
-            self.all_keys = true;
-            self.keys.clear();
-            return;
-        }
-        if self.all_keys {
-            return;
-        }
-        self.keys.push(KeyPattern {
-            pattern: pattern.as_bytes().to_vec(),
-            read,
-            write,
-        });
-    }
-
-    /// `+name` / `-name`: a command, a `command|subcommand`, or `@category`.
-    fn command_rule(&mut self, name: &str, allow: bool) -> Result<(), String> {
-        let unknown = || "Unknown command or category name in ACL".to_string();
-        let lower = name.to_ascii_lowercase();
-        let specs: Vec<&'static CommandSpec> = if let Some(category) = lower.strip_prefix('@') {
-            if category == "all" {
-                self.all_commands_base = allow;
-                self.command_rules.clear();
-                self.allowed = if allow {
-                    every_spec().map(|s| s.name).collect()
-                } else {
-                    HashSet::new()
-                };
-                return Ok(());
-            }
-            if !CATEGORIES.contains(&category) {
-                return Err(unknown());
-            }
-            every_spec()
-                .filter(|s| s.categories.contains(&category))
-                .collect()
-        } else if let Some((command, sub)) = lower.split_once('|') {
-            let parent = table().get(command).ok_or_else(unknown)?;
-            if parent.subcommands.is_empty() {
-                // Redis 7.0 accepts `+get|x` on a command without
-                // subcommands and ignores it.
-                return Ok(());
-            }
-            let full = format!("{command}|{sub}");
-            let spec = parent
-                .subcommands
-                .iter()
-                .find(|s| s.name == full)
-                .ok_or_else(unknown)?;
-            vec![spec]
-        } else {
-            let spec = table().get(&lower).ok_or_else(unknown)?;
-            std::iter::once(spec)
-                .chain(spec.subcommands.iter())
-                .collect()
-        };
-        for spec in specs {
-            if allow {
-                self.allowed.insert(spec.name);
-            } else {
-                self.allowed.remove(spec.name);
-            }
-        }
-        self.command_rules
-            .push(format!("{}{}", if allow { '+' } else { '-' }, lower));
-        Ok(())
-    }
-
-    /// True when the user may run `spec` (a command or subcommand).
-    pub fn may_run(&self, spec: &CommandSpec) -> bool {
-        self.allowed.contains(spec.name)
-    }
-
-    /// True when the user may access `key` for reading and/or writing.
-    pub fn may_access_key(&self, key: &[u8], read: bool, write: bool) -> bool {
-        if self.all_keys {
-            return true;
-        }
-        let (mut can_read, mut can_write) = (!read, !write);
-        for p in &self.keys {
-            if glob_match(&p.pattern, key, false) {
-                can_read |= p.read;
-                can_write |= p.write;
-            }
-        }
-        can_read && can_write
-    }
-
-    /// True when the user may publish to or subscribe to `channel`. A
-    /// `PSUBSCRIBE` pattern (`literal`) must equal an allowed pattern.
-    pub fn may_access_channel(&self, channel: &[u8], literal: bool) -> bool {
-        self.all_channels
-            || self.channels.iter().any(|p| {
-                if literal {
-                    p.as_slice() == channel
-                } else {
-                    glob_match(p, channel, false)
+    /// Checks `spec` with `argv` as Redis 7.0's
+    /// `ACLCheckAllUserCommandPerm`: allowed when the root or any selector
+    /// allows it whole; otherwise the most telling refusal (channel over
+    /// key over command; the first selector's on a tie).
+    pub fn check(&self, spec: &CommandSpec, argv: &[Bytes], keys: &Keys) -> Result<(), Refusal> {
+        let mut worst: Option<Refusal> = None;
+        for selector in std::iter::once(&self.root).chain(&self.selectors) {
+            match selector.check(spec, argv, keys) {
+                Ok(()) => return Ok(()),
+                Err(refusal) => {
+                    if worst.as_ref().is_none_or(|w| refusal.rank() > w.rank()) {
+                        worst = Some(refusal);
+                    }
                 }
-            })
+            }
+        }
+        Err(worst.unwrap_or(Refusal::Command))
     }
 
     /// True when `password` authenticates this user. Digests are compared
@@ -369,60 +241,14 @@ impl User {
         self.nopass || self.passwords.iter().any(|p| constant_time_eq(p, &hash))
     }
 
-    /// The command rules as `ACL GETUSER` shows them.
-    pub fn commands_text(&self) -> String {
-        let mut parts = vec![
-            if self.all_commands_base {
-                "+@all"
-            } else {
-                "-@all"
-            }
-            .to_string(),
-        ];
-        parts.extend(self.command_rules.iter().cloned());
-        parts.join(" ")
-    }
-
-    /// The key patterns as `ACL GETUSER` shows them (`~*` for all keys).
-    pub fn keys_text(&self) -> String {
-        if self.all_keys {
-            return "~*".into();
-        }
-        self.keys
-            .iter()
-            .map(|p| {
-                let prefix = match (p.read, p.write) {
-                    (true, true) => "~".to_string(),
-                    (true, false) => "%R~".to_string(),
-                    (false, true) => "%W~".to_string(),
-                    (false, false) => "%~".to_string(),
-                };
-                prefix + &String::from_utf8_lossy(&p.pattern)
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    /// The channel patterns as `ACL GETUSER` shows them (`&*` for all).
-    pub fn channels_text(&self) -> String {
-        if self.all_channels {
-            return "&*".into();
-        }
-        self.channels
-            .iter()
-            .map(|c| format!("&{}", String::from_utf8_lossy(c)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
     /// The password hashes in hex.
     pub fn password_hexes(&self) -> Vec<String> {
         self.passwords.iter().map(|p| hex(p)).collect()
     }
 
-    /// The `ACL LIST` line: `user <name> on|off [nopass] [#hash ...] <keys>
-    /// <channels> <commands>`, with `resetchannels` before the channel
-    /// patterns of a user without `&*`, as Redis 7.0 prints it.
+    /// The `ACL LIST` line: `user <name> on|off [nopass] [#hash ...]`, the
+    /// root selector (keys, channels, commands), then ` (...)` per
+    /// selector, as Redis 7.0 prints it.
     pub fn describe(&self) -> String {
         let mut parts = vec![
             "user".to_string(),
@@ -433,20 +259,8 @@ impl User {
             parts.push("nopass".into());
         }
         parts.extend(self.password_hexes().into_iter().map(|h| format!("#{h}")));
-        let keys = self.keys_text();
-        if !keys.is_empty() {
-            parts.push(keys);
-        }
-        if self.all_channels {
-            parts.push("&*".into());
-        } else {
-            parts.push("resetchannels".into());
-            let channels = self.channels_text();
-            if !channels.is_empty() {
-                parts.push(channels);
-            }
-        }
-        parts.push(self.commands_text());
+        parts.push(self.root.describe());
+        parts.extend(self.selectors.iter().map(|s| format!("({})", s.describe())));
         parts.join(" ")
     }
 }
@@ -454,6 +268,7 @@ impl User {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::table;
 
     #[test]
     fn constant_time_eq_compares_content_and_length() {
@@ -500,7 +315,7 @@ mod tests {
         ]);
         assert_eq!(
             bob.describe(),
-            "user u on nopass %R~r:* %W~w:* resetchannels &chan* -@all +@read -keys +client|id"
+            "user u on nopass %R~r:* %W~w:* resetchannels &chan* -@all +@read +client|id -keys"
         );
     }
 
@@ -517,13 +332,14 @@ mod tests {
         ]);
         let get = table().get("get").unwrap();
         let set = table().get("set").unwrap();
-        assert!(bob.may_run(get));
-        assert!(!bob.may_run(set));
-        assert!(!bob.may_run(table().get("keys").unwrap()));
-        assert!(bob.may_access_key(b"r:1", true, false));
-        assert!(!bob.may_access_key(b"r:1", true, true));
-        assert!(bob.may_access_key(b"w:1", false, true));
-        assert!(!bob.may_access_key(b"other", true, false));
+        let root = &bob.root;
+        assert!(root.may_run(get, &[]));
+        assert!(!root.may_run(set, &[]));
+        assert!(!root.may_run(table().get("keys").unwrap(), &[]));
+        assert!(root.may_access_key(b"r:1", true, false));
+        assert!(!root.may_access_key(b"r:1", true, true));
+        assert!(root.may_access_key(b"w:1", false, true));
+        assert!(!root.may_access_key(b"other", true, false));
         assert!(!bob.is_admin());
         assert!(User::default_user().is_admin());
         assert!(User::default_user().unrestricted());
