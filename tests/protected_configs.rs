@@ -138,18 +138,31 @@ fn config_set_dir_changes_the_working_directory() {
     let first = temp_dir();
     let mut server = TestServer::start_in(
         first.clone(),
-        &["--enable-protected-configs", "yes", "--appendonly", "yes", "--appendfsync", "always"],
+        &[
+            "--enable-protected-configs",
+            "yes",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+        ],
     );
     let mut con = server.conn();
     let get_dir = |con: &mut redis::Connection| ok(con, &["CONFIG", "GET", "dir"]);
     assert_eq!(
         get_dir(&mut con),
-        Value::Array(vec![bulk("dir"), bulk(first.canonicalize().unwrap().to_str().unwrap())])
+        Value::Array(vec![
+            bulk("dir"),
+            bulk(first.canonicalize().unwrap().to_str().unwrap())
+        ])
     );
     assert_eq!(ok(&mut con, &["SET", "before", "1"]), Value::Okay);
     let second = temp_dir().canonicalize().unwrap();
     let second_text = second.to_str().unwrap();
-    assert_eq!(ok(&mut con, &["CONFIG", "SET", "dir", second_text]), Value::Okay);
+    assert_eq!(
+        ok(&mut con, &["CONFIG", "SET", "dir", second_text]),
+        Value::Okay
+    );
     assert_eq!(
         get_dir(&mut con),
         Value::Array(vec![bulk("dir"), bulk(second_text)])

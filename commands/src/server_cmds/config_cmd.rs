@@ -138,7 +138,8 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         // Redis 7's `updateDir`: the only side effect that can fail, so it
         // goes first and a failure leaves every setting as it was. An AOF
         // already open keeps its directory (its paths are absolute).
-        std::env::set_current_dir(dir).map_err(|e| set_failed(directive, &config::io_reason(&e)))?;
+        std::env::set_current_dir(dir)
+            .map_err(|e| set_failed(directive, &config::io_reason(&e)))?;
     }
     for (directive, value) in chosen.iter().zip(&values) {
         // Validated above, so this cannot fail; an error here would mean the
