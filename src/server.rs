@@ -37,18 +37,24 @@ order for the server to start accepting connections from the outside.\r\n";
 /// Plain TCP listens on `port` and TLS on `tls-port` (when not 0), each on
 /// every `bind` address; `port 0` with a `tls-port` means TLS only, as Redis.
 pub async fn run(server: Arc<Server>) -> std::io::Result<()> {
-    let tls = tls::acceptor(&server.config).map_err(std::io::Error::other)?;
+    let tls = tls::acceptor(&server.config)
+        .map_err(std::io::Error::other)?
+        .map(|acceptor| -> tls::TlsContext { Arc::new(std::sync::RwLock::new(acceptor)) });
+    if let Some(context) = &tls {
+        // Only the first `run` of a process sets it (tests run one server).
+        let _ = server.tls_reload.set(tls::reload_hook(context.clone()));
+    }
     let port = server.config.get_i64("port") as u16;
-    let mut listeners: Vec<(TcpListener, Option<TlsAcceptor>)> = Vec::new();
+    let mut listeners: Vec<(TcpListener, Option<tls::TlsContext>)> = Vec::new();
     if port != 0 || tls.is_none() {
         let (plain, bound) = bind_all(&server, port).await?;
         server.tcp_port.store(bound as u64, Ordering::Relaxed);
         listeners.extend(plain.into_iter().map(|l| (l, None)));
     }
-    if let Some(acceptor) = &tls {
+    if let Some(context) = &tls {
         let tls_port = server.config.get_i64("tls-port") as u16;
         let (secure, _) = bind_all(&server, tls_port).await?;
-        listeners.extend(secure.into_iter().map(|l| (l, Some(acceptor.clone()))));
+        listeners.extend(secure.into_iter().map(|l| (l, Some(context.clone()))));
     }
     tokio::spawn(watch_signals(server.clone()));
     tokio::spawn(background::run(server.clone()));
@@ -168,14 +174,14 @@ async fn watch_signals(server: Arc<Server>) {
 
 /// Accepts connections on one listener until shutdown; `tls` for a
 /// `tls-port` listener.
-async fn accept_loop(server: Arc<Server>, listener: TcpListener, tls: Option<TlsAcceptor>) {
+async fn accept_loop(server: Arc<Server>, listener: TcpListener, tls: Option<tls::TlsContext>) {
     loop {
         let accepted = tokio::select! {
             _ = server.shutdown_signal() => return,
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, peer)) => admit(&server, stream, peer, tls.clone()).await,
+            Ok((stream, peer)) => admit(&server, stream, peer, tls.as_ref().map(tls::current)).await,
             Err(e) => {
                 // Usually EMFILE/ENFILE: back off briefly instead of spinning.
                 tracing::warn!(error = %e, "accept failed");

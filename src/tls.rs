@@ -9,7 +9,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -122,20 +122,50 @@ pub fn acceptor(config: &Config) -> Result<Option<TlsAcceptor>, String> {
     if config.get_i64("tls-port") == 0 {
         return Ok(None);
     }
+    acceptor_from(&|name| config.get(name)).map(Some)
+}
+
+/// The TLS context in use on `tls-port`: `CONFIG SET` of a `tls-*` file
+/// directive or `tls-auth-clients` replaces it (Redis 7.0 reloads TLS the
+/// same way); connections already open keep the one they started with.
+pub type TlsContext = Arc<RwLock<TlsAcceptor>>;
+
+/// The acceptor a connection accepted now uses.
+pub fn current(context: &TlsContext) -> TlsAcceptor {
+    // Nothing panics while the lock is held (a clone or a store).
+    context.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// The [`commands::state::TlsReload`] hook for `context`: builds the
+/// acceptor from the candidate settings (errors as [`acceptor`]'s) and
+/// returns the switch that puts it in use.
+pub fn reload_hook(context: TlsContext) -> commands::state::TlsReload {
+    Box::new(move |get| {
+        let next = acceptor_from(get)?;
+        let context = context.clone();
+        Ok(Box::new(move || {
+            *context.write().unwrap_or_else(|e| e.into_inner()) = next;
+            tracing::info!("TLS configuration reloaded");
+        }))
+    })
+}
+
+/// [`acceptor`] from settings read through `get` (directive name to value).
+fn acceptor_from(get: &dyn Fn(&str) -> String) -> Result<TlsAcceptor, String> {
     let provider = Arc::new(ring::default_provider());
-    let cert_file = required(config, "tls-cert-file")?;
-    let key_file = required(config, "tls-key-file")?;
+    let cert_file = required(get, "tls-cert-file")?;
+    let key_file = required(get, "tls-key-file")?;
     let certs = load_certs("tls-cert-file", &cert_file)?;
     let key = PrivateKeyDer::from_pem_file(&key_file)
         .map_err(|e| file_error("tls-key-file", &key_file, &e.to_string()))?;
-    let auth = config.get("tls-auth-clients");
+    let auth = get("tls-auth-clients");
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS: {e}"))?;
     let builder = if auth == "no" {
         builder.with_no_client_auth()
     } else {
-        let ca_file = config.get("tls-ca-cert-file");
+        let ca_file = get("tls-ca-cert-file");
         if ca_file.is_empty() {
             return Err(
                 "TLS: tls-ca-cert-file must be set when tls-auth-clients is yes or optional".into(),
@@ -161,12 +191,12 @@ pub fn acceptor(config: &Config) -> Result<Option<TlsAcceptor>, String> {
     let server_config = builder.with_single_cert(certs, key).map_err(|e| {
         format!("TLS: tls-key-file '{key_file}' does not fit tls-cert-file '{cert_file}': {e}")
     })?;
-    Ok(Some(TlsAcceptor::from(Arc::new(server_config))))
+    Ok(TlsAcceptor::from(Arc::new(server_config)))
 }
 
 /// The value of a file directive that TLS needs, or an error naming it.
-fn required(config: &Config, name: &str) -> Result<String, String> {
-    let value = config.get(name);
+fn required(get: &dyn Fn(&str) -> String, name: &str) -> Result<String, String> {
+    let value = get(name);
     if value.is_empty() {
         return Err(format!("TLS: {name} must be set when tls-port is not 0"));
     }

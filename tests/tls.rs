@@ -3,7 +3,8 @@
 //! test time with rcgen; the `redis` crate (rustls) and `redis-cli --tls`
 //! (when it is built with TLS) connect; `tls-auth-clients` yes / optional /
 //! no decide whether a client without a certificate gets in; the plain
-//! port keeps working beside TLS; bad TLS files refuse the start.
+//! port keeps working beside TLS; bad TLS files refuse the start; `CONFIG
+//! SET` of the TLS files reloads them for new connections.
 
 mod common;
 
@@ -306,27 +307,87 @@ fn bad_tls_files_refuse_the_start_naming_the_file() {
     assert!(output.contains("tls-ca-cert-file"), "{output}");
 }
 
+/// `CONFIG SET` of the TLS files or `tls-auth-clients` rebuilds the TLS
+/// context for new connections, as Redis 7.0; files that cannot be used
+/// change nothing, with Redis's error text. `tls-port` stays immutable.
 #[test]
-fn tls_directives_are_immutable_at_run_time() {
+fn config_set_reloads_tls_for_new_connections() {
+    let (old, new) = (Pki::generate(), Pki::generate());
+    let (server, tls_port) = start(&old, "no");
+    let mut admin = server.conn();
+    let set = |admin: &mut redis::Connection, pairs: &[(&str, String)]| {
+        let mut cmd = redis::cmd("CONFIG");
+        cmd.arg("SET");
+        for (name, value) in pairs {
+            cmd.arg(*name).arg(value);
+        }
+        cmd.query::<()>(admin).map_err(|e| e.to_string())
+    };
+    let mut open = old.client(tls_port, false).get_connection().unwrap();
+    // A certificate without its key: refused, the old context stays.
+    let refused = set(&mut admin, &[("tls-cert-file", new.path("server.crt"))]).unwrap_err();
+    assert!(
+        refused.contains(
+            "CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to update TLS configuration. Check server logs."
+        ),
+        "{refused}"
+    );
+    let cert: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("tls-cert-file")
+        .query(&mut admin)
+        .unwrap();
+    assert_eq!(cert, ["tls-cert-file".to_string(), old.path("server.crt")]);
+    assert_eq!(tls_ping(&old, tls_port, false).as_deref(), Ok("PONG"));
+    // Both files: new connections get the new certificate.
+    set(
+        &mut admin,
+        &[
+            ("tls-cert-file", new.path("server.crt")),
+            ("tls-key-file", new.path("server.key")),
+        ],
+    )
+    .unwrap();
+    assert_eq!(tls_ping(&new, tls_port, false).as_deref(), Ok("PONG"));
+    assert!(tls_ping(&old, tls_port, false).is_err());
+    // A connection made before the switch keeps working.
+    assert_eq!(
+        redis::cmd("PING").query::<String>(&mut open).unwrap(),
+        "PONG"
+    );
+    // Client certificates required from now on, signed by the new CA.
+    set(
+        &mut admin,
+        &[
+            ("tls-auth-clients", "yes".to_string()),
+            ("tls-ca-cert-file", new.path("ca.crt")),
+        ],
+    )
+    .unwrap();
+    assert!(tls_ping(&new, tls_port, false).is_err());
+    assert_eq!(tls_ping(&new, tls_port, true).as_deref(), Ok("PONG"));
+    let immutable = set(&mut admin, &[("tls-port", "1".to_string())]).unwrap_err();
+    assert!(
+        immutable.contains("can't set immutable config"),
+        "{immutable}"
+    );
+}
+
+/// Without a TLS listener the values are only stored, as Redis does.
+#[test]
+fn tls_settings_without_tls_are_stored() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();
-    let tls_port: Vec<String> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("tls-port")
-        .query(&mut con)
-        .unwrap();
-    assert_eq!(tls_port, ["tls-port", "0"]);
-    let auth: Vec<String> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("tls-auth-clients")
-        .query(&mut con)
-        .unwrap();
-    assert_eq!(auth, ["tls-auth-clients", "yes"]);
-    let err = redis::cmd("CONFIG")
+    let () = redis::cmd("CONFIG")
         .arg("SET")
-        .arg("tls-port")
-        .arg("1")
-        .query::<()>(&mut con)
-        .unwrap_err();
-    assert!(err.to_string().contains("immutable"), "{err}");
+        .arg("tls-cert-file")
+        .arg("/no/such/file.crt")
+        .query(&mut con)
+        .unwrap();
+    let cert: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("tls-cert-file")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(cert, ["tls-cert-file", "/no/such/file.crt"]);
 }

@@ -48,9 +48,20 @@ pub struct Server {
     pub scripts: crate::scripting::Scripts,
     /// ACL users and the ACL log.
     pub acl: crate::acl::Acl,
+    /// Set by the binary when `tls-port` listens: see [`TlsReload`].
+    pub tls_reload: std::sync::OnceLock<TlsReload>,
     shutdown_requested: AtomicBool,
     shutdown_notify: Notify,
 }
+
+/// Builds a new TLS context from candidate settings (`get(name)` gives the
+/// value a `tls-*` directive would have after the `CONFIG SET`), without
+/// putting it in use; the returned closure puts it in use for connections
+/// accepted afterwards. Error: why the files cannot be used, for the log
+/// (the client gets Redis 7's "Unable to update TLS configuration").
+pub type TlsReload = Box<
+    dyn Fn(&dyn Fn(&str) -> String) -> Result<Box<dyn FnOnce() + Send>, String> + Send + Sync,
+>;
 
 /// Counters for `INFO stats`.
 #[derive(Default)]
@@ -142,7 +153,7 @@ impl Server {
             }
         }
         Server {
-            keyspace: Keyspace::new(databases, &aof, &notifier),
+            keyspace: Keyspace::new(databases, &aof, &notifier, &config.lfu),
             aof,
             config,
             clients: ClientRegistry::default(),
@@ -160,6 +171,7 @@ impl Server {
             pause: Default::default(),
             scripts: crate::scripting::Scripts::default(),
             acl,
+            tls_reload: Default::default(),
             shutdown_requested: AtomicBool::new(false),
             shutdown_notify: Notify::new(),
         }

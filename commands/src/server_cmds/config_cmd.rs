@@ -134,6 +134,7 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             return Err(set_failed(directive, why));
         }
     }
+    let tls_switch = reload_tls(ctx, &chosen, &values)?;
     if let Some((directive, dir)) = chosen.iter().zip(&values).find(|(d, _)| d.name == "dir") {
         // Redis 7's `updateDir`: the only side effect that can fail, so it
         // goes first and a failure leaves every setting as it was. An AOF
@@ -148,6 +149,9 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             .config
             .set_at_runtime(directive.name, value)
             .map_err(CommandError::err)?;
+    }
+    if let Some(switch) = tls_switch {
+        switch();
     }
     ctx.server.slowlog.configure(&ctx.server.config);
     let names: Vec<&str> = chosen.iter().map(|d| d.name).collect();
@@ -174,6 +178,33 @@ fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         }));
     }
     Ok(Reply::ok())
+}
+
+/// The TLS context `CONFIG SET` of a `tls-*` file directive or
+/// `tls-auth-clients` would give, built but not in use yet; `None` when no
+/// such directive is set or TLS does not listen (then, as in Redis, the
+/// values are only stored). Error, as Redis 7.0 words it, with the reason
+/// in the log: the new files cannot be used, and nothing changes.
+fn reload_tls(
+    ctx: &Ctx,
+    chosen: &[&'static Directive],
+    values: &[String],
+) -> Result<Option<Box<dyn FnOnce() + Send>>> {
+    let Some(first) = chosen.iter().find(|d| d.name.starts_with("tls-")) else {
+        return Ok(None);
+    };
+    let Some(reload) = ctx.server.tls_reload.get() else {
+        return Ok(None);
+    };
+    let config = &ctx.server.config;
+    let get = |name: &str| match chosen.iter().position(|d| d.name == name) {
+        Some(i) => values[i].clone(),
+        None => config.get(name),
+    };
+    reload(&get).map(Some).map_err(|why| {
+        tracing::warn!(error = %why, "Failed applying new TLS configuration; keeping the previous one");
+        set_failed(first, "Unable to update TLS configuration. Check server logs.")
+    })
 }
 
 fn set_failed(directive: &Directive, why: &str) -> CommandError {
