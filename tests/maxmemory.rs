@@ -235,3 +235,112 @@ fn sessions_count_toward_memory_and_are_evicted_like_keys() {
     assert_eq!(int(&mut con, &["EXISTS", "s1"]), 0);
     assert!(info(&mut con, "stats", "evicted_keys") >= 1);
 }
+
+/// Redis 7.0.15's refusals when the LFU data a subcommand needs is not kept.
+const NOT_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+const NOT_LRU: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+#[test]
+fn allkeys_lfu_keeps_frequently_read_keys_and_evicts_unread_ones() {
+    let server = TestServer::start(&[]);
+    let mut con = server.conn();
+    // Every read counts and nothing decays, so the hot keys' counters
+    // (25) stay far above the cold ones' (5) however long the test runs.
+    ok(&mut con, &["CONFIG", "SET", "lfu-log-factor", "0"]);
+    ok(&mut con, &["CONFIG", "SET", "lfu-decay-time", "0"]);
+    ok(
+        &mut con,
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"],
+    );
+    ok(&mut con, &["CONFIG", "SET", "maxmemory-samples", "10"]);
+    let v = value();
+    for h in 0..10 {
+        let key = format!("hot{h}");
+        ok(&mut con, &["SET", &key, &v]);
+        for _ in 0..20 {
+            ok(&mut con, &["GET", &key]);
+        }
+        assert_eq!(int(&mut con, &["OBJECT", "FREQ", &key]), 25);
+    }
+    // About 400 values fit: a hot key goes only if all 10 draws of a round
+    // hit the 10 hot keys among hundreds of cold ones (odds below 1e-15).
+    limit(&mut con, "allkeys-lfu", 4 * MB);
+    for i in 0..1_000 {
+        ok(&mut con, &["SET", &format!("k{i}"), &v]);
+    }
+    for h in 0..10 {
+        assert_eq!(int(&mut con, &["EXISTS", &format!("hot{h}")]), 1, "hot{h}");
+    }
+    let evicted = info(&mut con, "stats", "evicted_keys");
+    assert!(evicted >= 300, "{evicted}");
+    let cold_left = (0..1_000)
+        .filter(|i| int(&mut con, &["EXISTS", &format!("k{i}")]) == 1)
+        .count();
+    assert!(cold_left <= 700, "{cold_left}");
+}
+
+#[test]
+fn object_freq_counts_reads_not_introspection_and_needs_an_lfu_policy() {
+    let server = TestServer::start(&[]);
+    let mut con = server.conn();
+    ok(&mut con, &["SET", "k", "v"]);
+    assert_eq!(err(&mut con, &["OBJECT", "FREQ", "k"]), NOT_LFU);
+    // A missing key answers null before the policy is checked, as Redis.
+    assert_eq!(
+        ok(&mut con, &["OBJECT", "FREQ", "nokey"]),
+        redis::Value::Nil
+    );
+    assert_eq!(
+        ok(&mut con, &["CONFIG", "GET", "lfu-*"])
+            .as_sequence()
+            .map(<[redis::Value]>::len),
+        Some(4)
+    );
+    assert_eq!(
+        err(&mut con, &["CONFIG", "SET", "lfu-log-factor", "-1"]),
+        "ERR CONFIG SET failed (possibly related to argument 'lfu-log-factor') - argument must be between 0 and 2147483647 inclusive"
+    );
+    // No decay: a minute boundary during the test changes nothing.
+    ok(&mut con, &["CONFIG", "SET", "lfu-decay-time", "0"]);
+    ok(
+        &mut con,
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"],
+    );
+    ok(&mut con, &["SET", "f", "v"]);
+    assert_eq!(int(&mut con, &["OBJECT", "FREQ", "f"]), 5);
+    // Introspection is no access (Redis's LOOKUP_NOTOUCH).
+    for args in [&["TYPE", "f"][..], &["EXISTS", "f"], &["TTL", "f"]] {
+        ok(&mut con, args);
+    }
+    assert_eq!(int(&mut con, &["OBJECT", "FREQ", "f"]), 5);
+    assert_eq!(err(&mut con, &["OBJECT", "IDLETIME", "f"]), NOT_LRU);
+    // At the initial value one read always counts (probability 1).
+    ok(&mut con, &["GET", "f"]);
+    assert_eq!(int(&mut con, &["OBJECT", "FREQ", "f"]), 6);
+    ok(&mut con, &["CONFIG", "SET", "lfu-log-factor", "0"]);
+    for _ in 0..10 {
+        ok(&mut con, &["GET", "f"]);
+    }
+    assert_eq!(int(&mut con, &["OBJECT", "FREQ", "f"]), 16);
+    // An overwrite keeps the counter and counts as an access (setKey).
+    ok(&mut con, &["SET", "f", "w"]);
+    assert_eq!(int(&mut con, &["OBJECT", "FREQ", "f"]), 17);
+    // RENAME and MOVE keep the object, after counting the source lookup
+    // as an access; COPY counts its source read and makes a new object.
+    // (Checked against Redis 7.0.15: 17, 18, 5, 20.)
+    ok(&mut con, &["RENAME", "f", "g"]);
+    assert_eq!(int(&mut con, &["OBJECT", "FREQ", "g"]), 18);
+    assert_eq!(int(&mut con, &["COPY", "g", "h"]), 1);
+    assert_eq!(int(&mut con, &["OBJECT", "FREQ", "h"]), 5);
+    assert_eq!(int(&mut con, &["MOVE", "g", "1"]), 1);
+    ok(&mut con, &["SELECT", "1"]);
+    assert_eq!(int(&mut con, &["OBJECT", "FREQ", "g"]), 20);
+    ok(&mut con, &["SELECT", "0"]);
+    // Under an LRU policy the counter is refused and idle time is back.
+    ok(
+        &mut con,
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
+    );
+    assert_eq!(err(&mut con, &["OBJECT", "FREQ", "h"]), NOT_LFU);
+    assert_eq!(int(&mut con, &["OBJECT", "IDLETIME", "h"]), 0);
+}

@@ -265,6 +265,20 @@ pub static DIRECTIVES: &[Directive] = &[
         "Keys sampled per eviction.",
     ),
     d(
+        "lfu-log-factor",
+        "10",
+        int(0, i32::MAX as i64),
+        true,
+        "LFU counter growth: an access increments it with probability 1/((counter-5)*factor+1); 0 counts every access.",
+    ),
+    d(
+        "lfu-decay-time",
+        "1",
+        int(0, i32::MAX as i64),
+        true,
+        "Minutes after which an unaccessed key's LFU counter drops by one (0 = never decays).",
+    ),
+    d(
         "hz",
         "10",
         int(1, 500),
@@ -508,6 +522,10 @@ pub struct Config {
     /// `maxmemory` in bytes (0 = none), read without a lock before every
     /// command (see [`crate::evict`]).
     pub maxmemory: std::sync::atomic::AtomicU64,
+    /// Whether an LFU `maxmemory-policy` is selected, `lfu-log-factor` and
+    /// `lfu-decay-time`, read without a lock on every key access (shared
+    /// with the keyspace).
+    pub lfu: std::sync::Arc<crate::keyspace::LfuConfig>,
     /// The `user <name> <rules...>` lines of the config file, in order.
     pub user_lines: parking_lot::Mutex<Vec<Vec<String>>>,
 }
@@ -538,6 +556,7 @@ impl Default for Config {
             ),
             output_limits: Default::default(),
             maxmemory: Default::default(),
+            lfu: Default::default(),
             user_lines: Default::default(),
         }
     }
@@ -620,7 +639,15 @@ impl Config {
             return Ok(text);
         }
         if directive.name != crate::obuf::DIRECTIVE {
-            return normalise(directive, value);
+            let text = normalise(directive, value)?;
+            // Both setters store what this returns, so the atomics follow.
+            match directive.name {
+                "maxmemory-policy" => self.lfu.set_policy(&text),
+                "lfu-log-factor" => self.lfu.set_log_factor(text.parse().unwrap_or(0)),
+                "lfu-decay-time" => self.lfu.set_decay_minutes(text.parse().unwrap_or(0)),
+                _ => {}
+            }
+            return Ok(text);
         }
         let merged = crate::obuf::merge(&self.get(directive.name), value)?;
         self.output_limits.store(&merged);

@@ -8,10 +8,11 @@
 //! script, which Redis does not check either), when `maxmemory` is set and
 //! exceeded, keys are evicted until the estimated freed bytes cover the
 //! excess: each round samples `maxmemory-samples` keys per database and
-//! evicts the best candidate (longest idle for the LRU policies, soonest
-//! deadline for `volatile-ttl`, a random key for the random ones). framekv
-//! keeps no access-frequency counter, so the LFU policies use idle time as
-//! the LRU ones do. `volatile-*` policies consider only keys with a TTL.
+//! evicts the best candidate: longest idle for the LRU policies; lowest
+//! access counter for the LFU ones (Redis 7.0's logarithmic counter, decayed
+//! by `lfu-decay-time`, see [`crate::keyspace::lfu`]; scored `255 - counter`
+//! as Redis does); soonest deadline for `volatile-ttl`; a random key for the
+//! random ones. `volatile-*` policies consider only keys with a TTL.
 //! Sessions are keys and are evicted like any other.
 //!
 //! An evicted key is logged to the AOF as `DEL`, announced as `evicted`
@@ -139,10 +140,14 @@ pub fn perform_evictions(server: &Server, max: u64, now_ms: i64) -> bool {
 /// `maxmemory-policy`, less `noeviction`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Policy {
-    /// `allkeys-lru`, `allkeys-lfu` (LFU approximated by idle time).
-    AllIdle,
-    /// `volatile-lru`, `volatile-lfu`.
-    VolatileIdle,
+    /// `allkeys-lru`: the longest idle key.
+    AllLru,
+    /// `volatile-lru`.
+    VolatileLru,
+    /// `allkeys-lfu`: the key with the lowest decayed access counter.
+    AllLfu,
+    /// `volatile-lfu`.
+    VolatileLfu,
     /// `allkeys-random`.
     AllRandom,
     /// `volatile-random`.
@@ -154,8 +159,10 @@ enum Policy {
 impl Policy {
     fn parse(name: &str) -> Option<Policy> {
         Some(match name {
-            "allkeys-lru" | "allkeys-lfu" => Policy::AllIdle,
-            "volatile-lru" | "volatile-lfu" => Policy::VolatileIdle,
+            "allkeys-lru" => Policy::AllLru,
+            "volatile-lru" => Policy::VolatileLru,
+            "allkeys-lfu" => Policy::AllLfu,
+            "volatile-lfu" => Policy::VolatileLfu,
             "allkeys-random" => Policy::AllRandom,
             "volatile-random" => Policy::VolatileRandom,
             "volatile-ttl" => Policy::VolatileTtl,
@@ -166,13 +173,16 @@ impl Policy {
     fn volatile(self) -> bool {
         matches!(
             self,
-            Policy::VolatileIdle | Policy::VolatileRandom | Policy::VolatileTtl
+            Policy::VolatileLru
+                | Policy::VolatileLfu
+                | Policy::VolatileRandom
+                | Policy::VolatileTtl
         )
     }
 }
 
-/// The key to evict next, as `(database, key)`. Idle and TTL policies take
-/// the best candidate over every database; random ones take a random key
+/// The key to evict next, as `(database, key)`. LRU, LFU and TTL policies
+/// take the best candidate over every database; random ones take a random key
 /// of the next non-empty database in turn (Redis's `next_db`).
 fn pick(
     server: &Server,
@@ -182,6 +192,7 @@ fn pick(
     next_db: &mut usize,
 ) -> Option<(usize, Bytes)> {
     let count = server.keyspace.len();
+    let decay_minutes = server.config.lfu.decay_minutes();
     let mut rng = rand::rng();
     // (score: higher evicts first, db, key)
     let mut best: Option<(i64, usize, Bytes)> = None;
@@ -218,6 +229,9 @@ fn pick(
                 Policy::AllRandom | Policy::VolatileRandom => {
                     *next_db = index + 1;
                     return Some((index, key.clone()));
+                }
+                Policy::AllLfu | Policy::VolatileLfu => {
+                    255 - i64::from(entry.frequency(now_ms, decay_minutes))
                 }
                 _ => now_ms.saturating_sub(entry.last_access_ms),
             };
@@ -260,7 +274,9 @@ mod tests {
     #[test]
     fn policies_parse_and_noeviction_is_none() {
         assert_eq!(Policy::parse("noeviction"), None);
-        assert_eq!(Policy::parse("allkeys-lfu"), Some(Policy::AllIdle));
+        assert_eq!(Policy::parse("allkeys-lfu"), Some(Policy::AllLfu));
+        assert_eq!(Policy::parse("volatile-lfu"), Some(Policy::VolatileLfu));
+        assert_eq!(Policy::parse("allkeys-lru"), Some(Policy::AllLru));
         assert!(Policy::parse("volatile-ttl").is_some_and(Policy::volatile));
         assert!(!Policy::AllRandom.volatile());
     }

@@ -76,8 +76,9 @@ fn inspect<R>(ctx: &mut Ctx, args: &mut Parse, f: impl FnOnce(&Entry) -> R) -> R
     Ok(peek_with(&mut ctx.db(), &key, ctx.now_ms, f))
 }
 
+/// True when an LFU `maxmemory-policy` is selected (counters are kept).
 fn lfu_policy(ctx: &Ctx) -> bool {
-    ctx.server.config.get("maxmemory-policy").contains("lfu")
+    ctx.server.config.lfu.enabled()
 }
 
 /// `OBJECT ENCODING key` — `int`, `embstr`, `raw` for strings, `session`
@@ -108,21 +109,24 @@ pub fn idletime(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     Ok(Reply::Integer(idle))
 }
 
-/// `OBJECT FREQ key` — the LFU access counter. framekv does not keep one, so
-/// under an LFU policy every key reports 0.
+/// `OBJECT FREQ key` — the key's logarithmic LFU access counter (0..=255,
+/// new keys start at 5), decayed to now by `lfu-decay-time`. Not an access
+/// itself.
 ///
 /// Reply: integer, or null when the key does not exist (checked first, as
 /// Redis). Errors: Redis's text when no LFU policy is selected.
 pub fn freq(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    if inspect(ctx, args, |_| ())?.is_none() {
+    let now = ctx.now_ms;
+    let decay_minutes = ctx.server.config.lfu.decay_minutes();
+    let Some(freq) = inspect(ctx, args, |e| e.frequency(now, decay_minutes))? else {
         return Ok(Reply::Null);
-    }
+    };
     if !lfu_policy(ctx) {
         return Err(CommandError::err(
             "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    Ok(Reply::Integer(0))
+    Ok(Reply::Integer(i64::from(freq)))
 }
 
 /// `OBJECT REFCOUNT key` — Redis reports `2147483647` for the shared small

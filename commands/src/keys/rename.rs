@@ -40,7 +40,8 @@ fn rename_generic(ctx: &mut Ctx, args: &mut Parse, nx: bool) -> Result<Reply> {
     let done = if nx { Reply::Integer(1) } else { Reply::ok() };
     let not_done = Reply::Integer(0);
     let mut db = ctx.db();
-    if !db.contains(&src, ctx.now_ms) {
+    // A write lookup: the source counts as accessed (time and LFU counter).
+    if db.get(&src, ctx.now_ms).is_none() {
         return Err(CommandError::no_such_key());
     }
     if src == dst {
@@ -52,7 +53,8 @@ fn rename_generic(ctx: &mut Ctx, args: &mut Parse, nx: bool) -> Result<Reply> {
     let Some(entry) = db.remove(&src) else {
         return Err(CommandError::no_such_key());
     };
-    // The access time travels with the value, as the object does in Redis.
+    // The access time and LFU counter travel with the value, as the object
+    // does in Redis (just updated by the lookup above).
     let replaced = db.insert(
         dst.clone(),
         entry.value,
@@ -60,6 +62,7 @@ fn rename_generic(ctx: &mut Ctx, args: &mut Parse, nx: bool) -> Result<Reply> {
         entry.last_access_ms,
     );
     db.set_string_form(&dst, entry.string_form);
+    db.set_lfu(&dst, entry.lfu);
     db.log(ctx.now_ms, args.argv());
     drop(db);
     // Freed off the lock: the overwritten value may be a large session.
@@ -186,6 +189,9 @@ impl CopyArgs<'_> {
             .map(|e| e.value);
         // A copy keeps the source's encoding, as Redis's dupStringObject.
         target.set_string_form(self.dst, form);
+        // A new object in Redis: its counter starts afresh, even over a
+        // replaced key.
+        target.set_lfu(self.dst, crate::keyspace::Lfu::new(now_ms));
         (true, replaced)
     }
 }
@@ -216,7 +222,9 @@ pub fn move_key(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             "source and destination objects are the same",
         ));
     };
-    if !from.contains(&key, ctx.now_ms) || to.contains(&key, ctx.now_ms) {
+    // A write lookup: the source counts as accessed, as in Redis, even
+    // when the target already has the key.
+    if from.get(&key, ctx.now_ms).is_none() || to.contains(&key, ctx.now_ms) {
         return Ok(Reply::Integer(0));
     }
     let Some(entry) = from.remove(&key) else {
@@ -229,6 +237,7 @@ pub fn move_key(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         entry.last_access_ms,
     );
     to.set_string_form(&key, entry.string_form);
+    to.set_lfu(&key, entry.lfu);
     from.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(1))
 }

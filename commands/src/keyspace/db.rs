@@ -6,13 +6,15 @@ use std::sync::Arc;
 use bytes::Bytes;
 use indexmap::IndexMap;
 
+use super::lfu::{Lfu, LfuConfig};
 use super::value::Value;
 use crate::aof::Aof;
 use crate::blocking::Waiter;
 use crate::error::{CommandError, Result};
 
-/// A key's slot: its value, its absolute expiry (ms since the Unix epoch) and
-/// the last time it was accessed (ms, for `OBJECT IDLETIME` and LRU eviction).
+/// A key's slot: its value, its absolute expiry (ms since the Unix epoch),
+/// the last time it was accessed (ms, for `OBJECT IDLETIME` and LRU eviction)
+/// and its LFU counter (`OBJECT FREQ`, LFU eviction).
 pub struct Entry {
     /// The value.
     pub value: Value,
@@ -20,6 +22,8 @@ pub struct Entry {
     pub expire_at: Option<i64>,
     /// Last access, ms since the epoch.
     pub last_access_ms: i64,
+    /// The LFU access counter; updated only while an LFU policy is selected.
+    pub lfu: Lfu,
     /// How a string value was made (its `OBJECT ENCODING`); `Encoded` for
     /// other types.
     pub string_form: StringForm,
@@ -52,6 +56,12 @@ impl Entry {
             (Value::String(_), StringForm::Text) => "raw",
             (value, _) => value.encoding(),
         }
+    }
+
+    /// The LFU counter decayed to `now_ms` (ms since the epoch) by one per
+    /// `decay_minutes` minutes (`OBJECT FREQ`, LFU eviction); not stored.
+    pub fn frequency(&self, now_ms: i64, decay_minutes: u32) -> u8 {
+        self.lfu.decayed(now_ms, decay_minutes)
     }
 
     /// `OBJECT REFCOUNT` of the value: Redis shares the integers 0..=9999
@@ -100,15 +110,24 @@ pub struct Db {
     /// Keys with waiters that a logged write named since the lock was taken:
     /// their waiters are served when the lock is released.
     ready: std::cell::RefCell<Vec<Bytes>>,
+    /// Whether accesses update LFU counters, and how (shared with the config).
+    lfu: Arc<LfuConfig>,
 }
 
 impl Db {
-    /// An empty database numbered `index` whose writes go to `aof`.
-    pub fn new(index: usize, aof: Arc<Aof>, notifier: Arc<crate::notify::Notifier>) -> Db {
+    /// An empty database numbered `index` whose writes go to `aof` and
+    /// whose accesses follow the LFU settings `lfu`.
+    pub fn new(
+        index: usize,
+        aof: Arc<Aof>,
+        notifier: Arc<crate::notify::Notifier>,
+        lfu: Arc<LfuConfig>,
+    ) -> Db {
         Db {
             index,
             aof,
             notifier,
+            lfu,
             ..Db::default()
         }
     }
@@ -308,16 +327,22 @@ impl Db {
         }
     }
 
-    /// The live entry for `key`, updating its access time; expired keys are
-    /// removed first and reported missing.
+    /// The live entry for `key`, updating its access time (and, under an
+    /// LFU policy, its counter); expired keys are removed first and
+    /// reported missing.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now_ms);
+        let lfu = self.lfu.params();
         let entry = self.entries.get_mut(key)?;
         entry.last_access_ms = now_ms;
+        if let Some(params) = lfu {
+            entry.lfu.touch(now_ms, params, rand::random());
+        }
         Some(entry)
     }
 
-    /// The live entry for `key` without touching its access time (`OBJECT IDLETIME`, `TTL`).
+    /// The live entry for `key` without touching its access time or LFU
+    /// counter (`OBJECT`, `TTL`, `TYPE`: Redis's `LOOKUP_NOTOUCH`).
     pub fn peek(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
         self.expire_if_needed(key, now_ms);
         self.entries.get(key)
@@ -358,7 +383,10 @@ impl Db {
     /// and its TTL. Returns the old entry, if there was one.
     ///
     /// An overwritten key keeps its position in the map, so a `SCAN` in
-    /// progress neither loses nor repeats it.
+    /// progress neither loses nor repeats it. Under an LFU policy it also
+    /// keeps its counter, counting the write as one access (Redis's
+    /// `setKey`: a write lookup, then `dbOverwrite` keeps the LFU data);
+    /// otherwise, and for a new or expired key, the counter starts afresh.
     pub fn insert(
         &mut self,
         key: Bytes,
@@ -366,21 +394,42 @@ impl Db {
         expire_at: Option<i64>,
         now_ms: i64,
     ) -> Option<Entry> {
-        if let Some(old_at) = self.entries.get(&key).and_then(|e| e.expire_at) {
+        let old = self.entries.get(&key);
+        let old_lfu = old
+            .filter(|e| e.expire_at.is_none_or(|at| at > now_ms))
+            .map(|e| e.lfu);
+        if let Some(old_at) = old.and_then(|e| e.expire_at) {
             self.deadlines.remove(&(old_at, key.clone()));
         }
         if let Some(at) = expire_at {
             self.deadlines.insert((at, key.clone()));
         }
+        let lfu = match (old_lfu, self.lfu.params()) {
+            (Some(mut lfu), Some(params)) => {
+                lfu.touch(now_ms, params, rand::random());
+                lfu
+            }
+            _ => Lfu::new(now_ms),
+        };
         self.entries.insert(
             key,
             Entry {
                 value,
                 expire_at,
                 last_access_ms: now_ms,
+                lfu,
                 string_form: StringForm::Encoded,
             },
         )
+    }
+
+    /// Sets the LFU data of `key` (a value that travels with its counter:
+    /// `RENAME`, `MOVE`; a fresh one for `COPY`). No effect when the key is
+    /// absent.
+    pub fn set_lfu(&mut self, key: &[u8], lfu: Lfu) {
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.lfu = lfu;
+        }
     }
 
     /// Replaces the value at an existing `key`, keeping its TTL (`SET ... KEEPTTL`,
@@ -475,10 +524,50 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
+    use super::super::lfu;
     use super::*;
 
     fn s(v: &str) -> Value {
         Value::String(Bytes::from(v.to_string()))
+    }
+
+    fn lfu_db() -> Db {
+        let config = LfuConfig::default();
+        config.set_policy("allkeys-lfu");
+        config.set_log_factor(0);
+        Db {
+            lfu: Arc::new(config),
+            ..Db::default()
+        }
+    }
+
+    #[test]
+    fn entry_stays_small() {
+        // 72 bytes before the LFU counter: it fits in the padding.
+        assert!(
+            std::mem::size_of::<Entry>() <= 72,
+            "{}",
+            std::mem::size_of::<Entry>()
+        );
+    }
+
+    #[test]
+    fn reads_count_under_lfu_and_peeks_do_not() {
+        let mut db = lfu_db();
+        db.insert(Bytes::from("a"), s("1"), None, 0);
+        for _ in 0..3 {
+            db.get(b"a", 0);
+        }
+        db.peek(b"a", 0);
+        let freq = |db: &mut Db| db.peek(b"a", 0).map(|e| e.frequency(0, 1));
+        assert_eq!(freq(&mut db), Some(lfu::INIT + 3));
+        // An overwrite keeps the counter and counts as an access.
+        db.insert(Bytes::from("a"), s("2"), None, 0);
+        assert_eq!(freq(&mut db), Some(lfu::INIT + 4));
+        db.lfu.set_policy("allkeys-lru");
+        db.get(b"a", 0);
+        db.insert(Bytes::from("a"), s("3"), None, 0);
+        assert_eq!(freq(&mut db), Some(lfu::INIT));
     }
 
     #[test]

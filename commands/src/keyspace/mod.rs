@@ -13,6 +13,7 @@
 
 mod db;
 mod free;
+pub mod lfu;
 #[cfg(test)]
 mod model_tests;
 mod value;
@@ -20,6 +21,7 @@ mod watch;
 
 pub use db::{Db, Entry, StringForm};
 pub use free::free_values;
+pub use lfu::{Lfu, LfuConfig};
 pub use value::{Container, Value};
 
 use std::cell::Cell;
@@ -91,12 +93,21 @@ impl Keyspace {
         self.held_here()
     }
 
-    /// A keyspace with `count` empty databases whose writes go to `aof`
-    /// and whose events go to `notifier`.
-    pub fn new(count: usize, aof: &Arc<Aof>, notifier: &Arc<crate::notify::Notifier>) -> Keyspace {
+    /// A keyspace with `count` empty databases whose writes go to `aof`,
+    /// whose events go to `notifier` and whose accesses follow the LFU
+    /// settings `lfu`.
+    pub fn new(
+        count: usize,
+        aof: &Arc<Aof>,
+        notifier: &Arc<crate::notify::Notifier>,
+        lfu: &Arc<LfuConfig>,
+    ) -> Keyspace {
         Keyspace {
             dbs: (0..count)
-                .map(|i| Mutex::new(Db::new(i, Arc::clone(aof), Arc::clone(notifier))))
+                .map(|i| {
+                    let db = Db::new(i, Arc::clone(aof), Arc::clone(notifier), Arc::clone(lfu));
+                    Mutex::new(db)
+                })
                 .collect(),
         }
     }

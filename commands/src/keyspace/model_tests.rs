@@ -62,6 +62,7 @@ fn new_db() -> Db {
         0,
         Arc::new(crate::aof::Aof::default()),
         Arc::new(crate::notify::Notifier::new(pubsub)),
+        Arc::default(),
     )
 }
 
