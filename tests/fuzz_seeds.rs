@@ -117,7 +117,7 @@ fn records(mut resp: &[u8]) -> Vec<u8> {
 /// The next `*N` multibulk of canonical RESP (what the seeds hold), or
 /// `None` at the end or at anything else.
 fn next_multibulk(input: &mut &[u8]) -> Option<Vec<Vec<u8>>> {
-    fn line<'a>(input: &mut &'a [u8], tag: u8) -> Option<usize> {
+    fn line(input: &mut &[u8], tag: u8) -> Option<usize> {
         let end = input.windows(2).position(|w| w == b"\r\n")?;
         let (head, rest) = input.split_at(end);
         *input = &rest[2..];

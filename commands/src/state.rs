@@ -59,9 +59,8 @@ pub struct Server {
 /// putting it in use; the returned closure puts it in use for connections
 /// accepted afterwards. Error: why the files cannot be used, for the log
 /// (the client gets Redis 7's "Unable to update TLS configuration").
-pub type TlsReload = Box<
-    dyn Fn(&dyn Fn(&str) -> String) -> Result<Box<dyn FnOnce() + Send>, String> + Send + Sync,
->;
+pub type TlsReload =
+    Box<dyn Fn(&dyn Fn(&str) -> String) -> Result<Box<dyn FnOnce() + Send>, String> + Send + Sync>;
 
 /// Counters for `INFO stats`.
 #[derive(Default)]

@@ -63,6 +63,13 @@ fn unknown() -> String {
     "Unknown command or category name in ACL".to_string()
 }
 
+impl Default for Selector {
+    /// [`Selector::new`].
+    fn default() -> Selector {
+        Selector::new()
+    }
+}
+
 impl Selector {
     /// A selector that allows nothing (channels per `acl-pubsub-default`).
     pub fn new() -> Selector {
