@@ -181,7 +181,9 @@ async fn accept_loop(server: Arc<Server>, listener: TcpListener, tls: Option<tls
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, peer)) => admit(&server, stream, peer, tls.as_ref().map(tls::current)).await,
+            Ok((stream, peer)) => {
+                admit(&server, stream, peer, tls.as_ref().map(tls::current)).await
+            }
             Err(e) => {
                 // Usually EMFILE/ENFILE: back off briefly instead of spinning.
                 tracing::warn!(error = %e, "accept failed");
