@@ -1,7 +1,7 @@
 //! The background task (Redis's `serverCron`, the parts framekv needs):
 //! `hz` times a second it reclaims expired keys nobody reads (active expiry),
-//! closes clients idle longer than `timeout`, and starts an automatic AOF
-//! rewrite when the file has grown enough.
+//! closes clients idle longer than `timeout`, samples `used_memory` for its
+//! peak, and starts an automatic AOF rewrite when the file has grown enough.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -51,6 +51,8 @@ pub async fn run(server: Arc<Server>) {
             Err(_) => false,
         };
         close_idle_clients(&server);
+        // Reading the figure records the peak (Redis samples it in its cron).
+        commands::memory::used_memory();
         if commands::aof::rewrite::auto_rewrite_due(&server) {
             tracing::info!("Starting a scheduled or automatic AOF rewrite");
             if let Err(e) = commands::aof::rewrite::start(&server) {

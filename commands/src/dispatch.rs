@@ -47,7 +47,7 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
     };
     if spec.subcommands.is_empty() {
         if !spec.arity_ok(argv.len()) {
-            spec.stats.rejected_calls.fetch_add(1, Relaxed);
+            spec.stats.count_rejected();
             return Err(CommandError::wrong_arity(spec.name));
         }
         return Ok(spec);
@@ -72,7 +72,7 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
         )));
     };
     if !sub_spec.arity_ok(argv.len()) {
-        sub_spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        sub_spec.stats.count_rejected();
         return Err(CommandError::wrong_arity(sub_spec.name));
     }
     Ok(sub_spec)
@@ -81,16 +81,16 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
 fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     if let Some(why) = crate::protected::command_refusal(ctx, spec) {
         // Redis 7.0 checks protected commands (DEBUG) before authentication.
-        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        spec.stats.count_rejected();
         crate::multi::flag_error(ctx);
         return Reply::Error(format!("ERR {why}"));
     }
     if !ctx.client.authenticated && !spec.has_flag("no_auth") {
-        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        spec.stats.count_rejected();
         return Reply::Error("NOAUTH Authentication required.".into());
     }
     if ctx.server.aof.status.is_loading() && !ctx.client.aof_loader && !spec.has_flag("loading") {
-        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        spec.stats.count_rejected();
         return Reply::Error("LOADING Redis is loading the dataset in memory".into());
     }
     if spec.has_flag("write")
@@ -98,7 +98,7 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         && let Some(error) = ctx.server.aof.write_error()
     {
         // Redis 7 refuses writes while the AOF cannot be written.
-        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        spec.stats.count_rejected();
         return Reply::Error(format!("MISCONF Errors writing to the AOF file: {error}"));
     }
     if ctx.client.resp < 3
@@ -106,35 +106,38 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         && !crate::pubsub::allowed_while_subscribed(spec.name)
     {
         // Redis 7.0: a RESP2 connection in subscribed mode only (un)subscribes.
-        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        spec.stats.count_rejected();
         crate::multi::flag_error(ctx);
         return Reply::Error(crate::pubsub::subscribed_mode_error(spec.name));
     }
     if let Some(e) = crate::monitor::keyspace_refusal(ctx, spec) {
-        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        spec.stats.count_rejected();
         crate::multi::flag_error(ctx);
         return Reply::Error(e.0);
     }
     if !spec.has_flag("no_auth")
         && let Err(e) = crate::acl::check(ctx, spec, &argv)
     {
-        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        spec.stats.count_rejected();
         crate::multi::flag_error(ctx);
         return Reply::Error(e.0);
     }
     if let Some(line) = crate::evict::refusal(ctx, spec, &argv) {
         // `maxmemory`: one atomic load unless memory is over the limit.
-        spec.stats.rejected_calls.fetch_add(1, Relaxed);
+        spec.stats.count_rejected();
         return Reply::Error(line);
     }
     if ctx.client.multi.is_some() && !crate::multi::runs_immediately(spec) {
         return crate::multi::queue(ctx, spec, argv);
     }
+    // One clock read serves the client's activity time and the command's
+    // duration.
+    let started = Instant::now();
     {
         let mut info = ctx.client.handle.info.lock();
         info.last_cmd.clear();
         info.last_cmd.push_str(spec.name);
-        info.last_interaction = Instant::now();
+        info.last_interaction = started;
     }
     let Some(handler) = spec.handler else {
         return Reply::Error(CommandError::wrong_arity(spec.name).0);
@@ -144,11 +147,9 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         // The subcommand name was matched by `resolve`; handlers start after it.
         parse.try_next();
     }
-    let started = Instant::now();
     let result = handler(ctx, &mut parse);
     let elapsed_us = started.elapsed().as_micros() as u64;
-    spec.stats.calls.fetch_add(1, Relaxed);
-    spec.stats.usec.fetch_add(elapsed_us, Relaxed);
+    spec.stats.count_call(elapsed_us);
     // The cursor keeps the whole argv, so the slow log costs nothing unless
     // the command was slow.
     if ctx.server.slowlog.is_slow(elapsed_us) && !spec.has_flag("skip_slowlog") {
@@ -167,7 +168,7 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     match result {
         Ok(reply) => reply,
         Err(e) => {
-            spec.stats.failed_calls.fetch_add(1, Relaxed);
+            spec.stats.count_failed();
             Reply::Error(e.0)
         }
     }

@@ -25,6 +25,7 @@ pub mod pause;
 pub mod protected;
 pub mod reply;
 pub mod repr;
+pub mod shard;
 pub mod state;
 pub mod table;
 

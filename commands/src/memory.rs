@@ -5,20 +5,37 @@
 //! bytes, which is what Redis reports as `used_memory`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
-static USED: AtomicUsize = AtomicUsize::new(0);
+/// Counter shards: each thread adds to its own (threads beyond this many
+/// share), so the allocations of two threads never contend for one cache
+/// line. A single shared counter cost a fifth of the CPU of a pipelined
+/// SET benchmark in lock-prefixed adds bouncing between cores.
+const SHARDS: usize = 32;
+
+/// One shard on its own cache line (128 bytes: adjacent-line prefetch).
+#[repr(align(128))]
+struct Shard(AtomicIsize);
+
+/// Bytes allocated minus bytes freed by the threads of each shard; a shard
+/// can go negative (memory freed by another thread than the one that
+/// allocated it), the sum cannot.
+static LIVE: [Shard; SHARDS] = [const { Shard(AtomicIsize::new(0)) }; SHARDS];
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 /// A global allocator that counts live bytes. Install it in the binary:
 /// `#[global_allocator] static A: CountingAlloc = CountingAlloc;`.
 pub struct CountingAlloc;
 
+/// Adds `delta` bytes to the calling thread's shard.
+fn note(delta: isize) {
+    LIVE[crate::shard::thread_index() % SHARDS]
+        .0
+        .fetch_add(delta, Relaxed);
+}
+
 fn grew(size: usize) {
-    let now = USED.fetch_add(size, Relaxed) + size;
-    if now > PEAK.load(Relaxed) {
-        PEAK.store(now, Relaxed);
-    }
+    note(size as isize);
 }
 
 // SAFETY: every method forwards to `System` with the caller's arguments
@@ -45,26 +62,32 @@ unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded unchanged, see above.
         unsafe { System.dealloc(ptr, layout) };
-        USED.fetch_sub(layout.size(), Relaxed);
+        note(-(layout.size() as isize));
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded unchanged, see above.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            USED.fetch_sub(layout.size(), Relaxed);
-            grew(new_size);
+            note(new_size as isize - layout.size() as isize);
         }
         p
     }
 }
 
-/// Live heap bytes (`used_memory`). 0 when [`CountingAlloc`] is not installed.
+/// Live heap bytes (`used_memory`): the sum of the shards, so a few dozen
+/// loads; also raises [`peak_memory`] (as Redis samples its peak in its
+/// cron and wherever it reads the figure). 0 when [`CountingAlloc`] is not
+/// installed.
 pub fn used_memory() -> usize {
-    USED.load(Relaxed)
+    let total: isize = LIVE.iter().map(|shard| shard.0.load(Relaxed)).sum();
+    let used = total.max(0) as usize;
+    PEAK.fetch_max(used, Relaxed);
+    used
 }
 
-/// Highest [`used_memory`] seen (`used_memory_peak`).
+/// Highest [`used_memory`] seen when it was read (`used_memory_peak`); the
+/// server reads it at least every cron tick.
 pub fn peak_memory() -> usize {
     PEAK.load(Relaxed)
 }

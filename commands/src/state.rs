@@ -68,13 +68,13 @@ pub struct Stats {
     /// Connections accepted since start.
     pub total_connections_received: AtomicU64,
     /// Commands executed since start.
-    pub total_commands_processed: AtomicU64,
+    pub total_commands_processed: crate::shard::ShardedCounter,
     /// Connections refused because of `maxclients`.
     pub rejected_connections: AtomicU64,
     /// Bytes read from clients.
-    pub total_net_input_bytes: AtomicU64,
+    pub total_net_input_bytes: crate::shard::ShardedCounter,
     /// Bytes written to clients.
-    pub total_net_output_bytes: AtomicU64,
+    pub total_net_output_bytes: crate::shard::ShardedCounter,
     /// Error replies sent (`total_error_replies`).
     pub total_error_replies: AtomicU64,
     /// Keys removed to get under `maxmemory` (`evicted_keys`).

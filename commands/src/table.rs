@@ -5,6 +5,7 @@
 //! and AOF propagation all read it. Each family module registers its entries
 //! with a `commands()` function; [`table`] gathers them once.
 
+use crate::shard::SHARDS;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -167,29 +168,81 @@ pub struct CommandSpec {
     pub stats: CommandStats,
 }
 
-/// Per-command counters for `INFO commandstats`.
+/// Per-command counters for `INFO commandstats`, one cache line per
+/// thread shard (see [`crate::shard`]): every command bumps two of them.
 #[derive(Default)]
-pub struct CommandStats {
-    /// Successful and failed executions.
-    pub calls: AtomicU64,
-    /// Total execution time in microseconds.
-    pub usec: AtomicU64,
-    /// Rejected before execution (arity, auth, OOM).
-    pub rejected_calls: AtomicU64,
-    /// Executed and returned an error.
-    pub failed_calls: AtomicU64,
+pub struct CommandStats([StatsShard; SHARDS]);
+
+/// One shard's counters.
+#[derive(Default)]
+#[repr(align(64))]
+struct StatsShard {
+    calls: AtomicU64,
+    usec: AtomicU64,
+    rejected_calls: AtomicU64,
+    failed_calls: AtomicU64,
 }
 
 impl CommandStats {
+    fn mine(&self) -> &StatsShard {
+        &self.0[crate::shard::thread_index() % SHARDS]
+    }
+
+    fn total(&self, field: impl Fn(&StatsShard) -> &AtomicU64) -> u64 {
+        self.0
+            .iter()
+            .map(|s| field(s).load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Counts one execution (successful or failed) that took `usec` µs.
+    pub fn count_call(&self, usec: u64) {
+        let shard = self.mine();
+        shard.calls.fetch_add(1, Ordering::Relaxed);
+        shard.usec.fetch_add(usec, Ordering::Relaxed);
+    }
+
+    /// Counts a call rejected before execution (arity, auth, OOM, ACL).
+    pub fn count_rejected(&self) {
+        self.mine().rejected_calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an execution that returned an error.
+    pub fn count_failed(&self) {
+        self.mine().failed_calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Successful and failed executions.
+    pub fn calls(&self) -> u64 {
+        self.total(|s| &s.calls)
+    }
+
+    /// Total execution time in microseconds.
+    pub fn usec(&self) -> u64 {
+        self.total(|s| &s.usec)
+    }
+
+    /// Calls rejected before execution.
+    pub fn rejected_calls(&self) -> u64 {
+        self.total(|s| &s.rejected_calls)
+    }
+
+    /// Executions that returned an error.
+    pub fn failed_calls(&self) -> u64 {
+        self.total(|s| &s.failed_calls)
+    }
+
     /// Zeroes every counter (`CONFIG RESETSTAT`).
     pub fn reset(&self) {
-        for c in [
-            &self.calls,
-            &self.usec,
-            &self.rejected_calls,
-            &self.failed_calls,
-        ] {
-            c.store(0, Ordering::Relaxed);
+        for shard in &self.0 {
+            for c in [
+                &shard.calls,
+                &shard.usec,
+                &shard.rejected_calls,
+                &shard.failed_calls,
+            ] {
+                c.store(0, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -343,8 +396,17 @@ pub struct CommandTable {
 impl CommandTable {
     /// The top-level command named `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&CommandSpec> {
-        if let Some(spec) = self.by_name.get(name) {
-            return Some(spec);
+        // Names are stored lower-case and clients mostly send upper case
+        // (redis-benchmark does): lower-case a short name on the stack, one
+        // hash lookup and no allocation per command.
+        let mut buf = [0u8; 32];
+        if let Some(lower) = buf.get_mut(..name.len()) {
+            lower.copy_from_slice(name.as_bytes());
+            lower.make_ascii_lowercase();
+            // ASCII lower-casing leaves UTF-8 valid, so this is always Ok.
+            return std::str::from_utf8(lower)
+                .ok()
+                .and_then(|lower| self.by_name.get(lower));
         }
         self.by_name.get(name.to_ascii_lowercase().as_str())
     }

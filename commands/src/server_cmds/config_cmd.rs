@@ -234,11 +234,15 @@ pub fn reset_stats(server: &Server) {
     let s = &server.stats;
     for counter in [
         &s.total_connections_received,
-        &s.total_commands_processed,
         &s.rejected_connections,
+        &s.total_error_replies,
+    ] {
+        counter.store(0, Relaxed);
+    }
+    for counter in [
+        &s.total_commands_processed,
         &s.total_net_input_bytes,
         &s.total_net_output_bytes,
-        &s.total_error_replies,
     ] {
         counter.store(0, Relaxed);
     }

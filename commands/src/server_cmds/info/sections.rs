@@ -280,12 +280,12 @@ pub(super) fn commandstats_section(out: &mut Info) {
         .collect();
     specs.sort_by_key(|spec| spec.name);
     for spec in specs {
-        let calls = spec.stats.calls.load(Relaxed);
-        let rejected = spec.stats.rejected_calls.load(Relaxed);
+        let calls = spec.stats.calls();
+        let rejected = spec.stats.rejected_calls();
         if calls == 0 && rejected == 0 {
             continue;
         }
-        let usec = spec.stats.usec.load(Relaxed);
+        let usec = spec.stats.usec();
         let per_call = if calls == 0 {
             0.0
         } else {
@@ -295,7 +295,7 @@ pub(super) fn commandstats_section(out: &mut Info) {
             &format!("cmdstat_{}", spec.name),
             format!(
                 "calls={calls},usec={usec},usec_per_call={per_call:.2},rejected_calls={rejected},failed_calls={}",
-                spec.stats.failed_calls.load(Relaxed)
+                spec.stats.failed_calls()
             ),
         );
     }
