@@ -4,8 +4,6 @@
 //! interpolate linearly between the closest ranks, and `unique` counts
 //! distinct non-missing values.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use super::dtype::{date_text, datetime_text, dtype_name};
@@ -86,8 +84,7 @@ fn numeric(series: &Series) -> PolarsResult<Stats> {
         .collect();
     let nulls = series.len() - values.len();
     values.sort_unstable_by(f64::total_cmp);
-    let mut distinct = values.clone();
-    distinct.dedup();
+    let distinct = values.chunk_by(|a, b| a == b).count();
     let n = values.len();
     let mean = (n > 0).then(|| values.iter().sum::<f64>() / n as f64);
     let std = match mean {
@@ -105,7 +102,7 @@ fn numeric(series: &Series) -> PolarsResult<Stats> {
         ("p50", double_or_null(percentile(&values, 0.50))),
         ("p75", double_or_null(percentile(&values, 0.75))),
     ];
-    Ok((nulls, distinct.len(), extra))
+    Ok((nulls, distinct, extra))
 }
 
 /// The `q` quantile of ascending `sorted` values with linear interpolation
@@ -143,7 +140,8 @@ fn boolean(ca: &BooleanChunked) -> Stats {
 
 fn text(ca: &StringChunked) -> Stats {
     // value -> (count, first position) so ties go to the first value seen.
-    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    // Polars' hash map: a fast hasher, randomly seeded per process.
+    let mut counts: PlHashMap<&str, (usize, usize)> = PlHashMap::default();
     let mut min_len = usize::MAX;
     let mut max_len = 0;
     for (i, value) in ca.iter().enumerate() {
