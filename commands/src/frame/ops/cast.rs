@@ -320,6 +320,35 @@ mod tests {
     }
 
     #[test]
+    fn iso_utc_text_reads_the_same_instants_on_the_fast_layouts() {
+        for (texts, micros) in [
+            (
+                ["2017-01-01T06:00:42Z", "2017-01-02T00:00:00Z"],
+                [1_483_250_442_000_000i64, 1_483_315_200_000_000],
+            ),
+            (
+                ["2017-01-01 06:00:42.5Z", "2017-01-02 00:00:00.25Z"],
+                [1_483_250_442_500_000, 1_483_315_200_250_000],
+            ),
+        ] {
+            let df = df! { "at" => texts }.unwrap();
+            let out = apply_json(
+                &df,
+                r#"{"action":"change_type","params":{"column":"at","dtype":"datetime"}}"#,
+            )
+            .unwrap();
+            let at = out.frame.column("at").unwrap();
+            assert!(
+                matches!(at.dtype(), DataType::Datetime(TimeUnit::Microseconds, Some(z)) if z == &TimeZone::UTC),
+                "{texts:?}: {:?}",
+                at.dtype()
+            );
+            let got: Vec<Option<i64>> = at.datetime().unwrap().phys.iter().collect();
+            assert_eq!(got, micros.map(Some), "{texts:?}");
+        }
+    }
+
+    #[test]
     fn zoned_text_to_datetime_is_utc() {
         let df =
             df! { "at" => ["2017-01-01T06:00:42Z", "nonsense", "2017-01-02T00:00:00Z"] }.unwrap();
