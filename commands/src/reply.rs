@@ -84,6 +84,39 @@ impl Reply {
         Reply::Array(items.into_iter().map(|b| Reply::Bulk(b.into())).collect())
     }
 
+    /// An array of bulk strings copied out of `items` (stored values
+    /// borrowed under a database lock) into one new buffer, each element a
+    /// slice of it. Cloning each stored `Bytes` instead would bump every
+    /// element's own reference count, a cache line that other cores reading
+    /// the same value also write: `LRANGE` of a list all clients read spent
+    /// 12% of its time there. The slices share one count, local to this
+    /// thread.
+    pub fn bulk_array_copied<'a, I>(items: I) -> Reply
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+        I::IntoIter: Clone,
+    {
+        let items = items.into_iter();
+        let total = items.clone().map(<[u8]>::len).sum();
+        let mut buf = bytes::BytesMut::with_capacity(total);
+        let mut ends = Vec::with_capacity(items.size_hint().0);
+        for item in items {
+            buf.extend_from_slice(item);
+            ends.push(buf.len());
+        }
+        let buf = buf.freeze();
+        let mut start = 0;
+        Reply::Array(
+            ends.into_iter()
+                .map(|end| {
+                    let bulk = Reply::Bulk(buf.slice(start..end));
+                    start = end;
+                    bulk
+                })
+                .collect(),
+        )
+    }
+
     /// A map whose keys are text field names (`HGETALL`, `XINFO`, `SESSION.INFO` shape).
     pub fn map_of(fields: Vec<(&str, Reply)>) -> Reply {
         Reply::Map(

@@ -29,12 +29,12 @@ pub fn lrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let start = parse_index(&args.next_bytes()?)?;
     let stop = parse_index(&args.next_bytes()?)?;
     args.finish()?;
-    let items = read_list(&mut ctx.db(), &key, ctx.now_ms, |list| {
-        span(start, stop, list.items.len())
-            .map(|(first, last)| list.items.range(first..=last).cloned().collect::<Vec<_>>())
-            .unwrap_or_default()
+    let reply = read_list(&mut ctx.db(), &key, ctx.now_ms, |list| {
+        let range =
+            span(start, stop, list.items.len()).map_or(0..0, |(first, last)| first..last + 1);
+        Reply::bulk_array_copied(list.items.range(range).map(|item| &item[..]))
     })?;
-    Ok(Reply::bulk_array(items.unwrap_or_default()))
+    Ok(reply.unwrap_or_else(|| Reply::Array(Vec::new())))
 }
 
 /// `LINDEX key index` — the element at `index` (negative from the tail).
