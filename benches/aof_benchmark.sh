@@ -34,48 +34,13 @@ while getopts "n:c:r:P:f:" opt; do
         *) exit 2 ;;
     esac
 done
-for tool in redis-server redis-benchmark redis-cli; do
-    command -v $tool >/dev/null || { echo "missing $tool: apt-get install -y redis-server redis-tools" >&2; exit 1; }
-done
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
+require_tools redis-server redis-benchmark redis-cli
 
-if [[ -n ${FRAMEKV_SERVER:-} ]]; then
-    framekv_bin=$FRAMEKV_SERVER
-else
-    cargo build --bin framekv-server >&2
-    framekv_bin=${CARGO_TARGET_DIR:-target}/debug/framekv-server
-fi
+framekv_binary
 framekv_port=7311 redis_port=7312
-work=$(mktemp -d "${TMPDIR:-/tmp}/framekv-aof-bench.XXXXXX")
-framekv_pid='' redis_pid=''
-
-cleanup() {
-    for pid in $framekv_pid $redis_pid; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# wait_up PORT PID NAME: until the server answers PING with PONG.
-wait_up() {
-    local _
-    for _ in $(seq 600); do
-        [[ $(redis-cli -p "$1" ping 2>/dev/null) == PONG ]] && return 0
-        kill -0 "$2" 2>/dev/null || { echo "$3 exited at start; its log:" >&2; cat "$work/$3.log" >&2; exit 1; }
-        sleep 0.05
-    done
-    echo "$3 did not answer PING within 30 s" >&2
-    exit 1
-}
-
-# stop PORT PID: SHUTDOWN (flushes and fsyncs the AOF), SIGTERM if that fails.
-stop() {
-    redis-cli -p "$1" shutdown >/dev/null 2>&1 || true
-    local _
-    for _ in $(seq 100); do kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
-    kill "$2" 2>/dev/null || true
-    wait "$2" 2>/dev/null || true
-}
+scratch_dir aof-bench
 
 # aof_enabled PORT: the aof_enabled field of INFO persistence ("?" if absent).
 aof_enabled() {

@@ -47,6 +47,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+
+import large_csv  # benches/large_csv.py, beside this script
 import time
 
 try:
@@ -60,7 +62,6 @@ except ImportError as e:
     )
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MAKE_LARGE = os.path.join(REPO, "..", "shared", "data", "make-large.sh")
 
 # The edit session, as framekv ops; the blob side does the same in pandas
 # (see BlobSession.apply).
@@ -144,23 +145,8 @@ def start_servers(args, workdir):
 
 
 def csv_bytes(args, workdir):
-    """The CSV's bytes, cut to --rows data lines when asked (make-large.sh
-    writes one record a line, so cutting at newlines keeps records whole)."""
-    path = args.csv
-    if path is None:
-        path = os.path.join(workdir, "large.csv")
-        subprocess.run(["sh", MAKE_LARGE, path], check=True)
-    with open(path, "rb") as f:
-        data = f.read()
-    if args.rows is not None:
-        end = -1
-        for _ in range(args.rows + 1):  # the header, then N rows
-            end = data.find(b"\n", end + 1)
-            if end < 0:
-                break
-        if end >= 0:
-            data = data[:end + 1]
-    return data
+    """The CSV's bytes (--csv, or built with make-large.sh), cut to --rows."""
+    return large_csv.csv_bytes(args.csv, args.rows, workdir)
 
 
 class BlobSession:

@@ -36,10 +36,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+
+import large_csv  # benches/large_csv.py, beside this script
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MAKE_LARGE = os.path.join(REPO, "..", "shared", "data", "make-large.sh")
 TARGET_P99_MS = 2.0
 
 # Client A's loop: each heavy op is undone so the history stays at one
@@ -114,23 +115,8 @@ def parse_args():
 
 
 def csv_bytes(args, workdir):
-    """The CSV's bytes, cut to --rows data lines when asked (make-large.sh
-    writes one record a line)."""
-    path = args.csv
-    if path is None:
-        path = os.path.join(workdir, "large.csv")
-        subprocess.run(["sh", MAKE_LARGE, path], check=True)
-    with open(path, "rb") as f:
-        data = f.read()
-    if args.rows is not None:
-        end = -1
-        for _ in range(args.rows + 1):  # the header, then N rows
-            end = data.find(b"\n", end + 1)
-            if end < 0:
-                break
-        if end >= 0:
-            data = data[:end + 1]
-    return data
+    """The CSV's bytes (--csv, or built with make-large.sh), cut to --rows."""
+    return large_csv.csv_bytes(args.csv, args.rows, workdir)
 
 
 def start_server(args, workdir):

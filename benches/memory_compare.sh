@@ -35,57 +35,13 @@ while getopts "n:" opt; do
         *) exit 2 ;;
     esac
 done
-for tool in redis-server redis-cli; do
-    command -v $tool >/dev/null || { echo "missing $tool: apt-get install -y redis-server redis-tools" >&2; exit 1; }
-done
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
+require_tools redis-server redis-cli
 
-if [[ -n ${FRAMEKV_SERVER:-} ]]; then
-    framekv_bin=$FRAMEKV_SERVER
-else
-    cargo build --bin framekv-server >&2
-    framekv_bin=${CARGO_TARGET_DIR:-target}/debug/framekv-server
-fi
+framekv_binary
 framekv_port=7331 redis_port=7332
-work=$(mktemp -d "${TMPDIR:-/tmp}/framekv-memory-compare.XXXXXX")
-framekv_pid='' redis_pid=''
-
-cleanup() {
-    for pid in $framekv_pid $redis_pid; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# port_free PORT: fail if something already answers there (another run of
-# this script, say), which wait_up would otherwise take for our server.
-port_free() {
-    if redis-cli -p "$1" ping >/dev/null 2>&1; then
-        echo "port $1 is already in use; is another benchmark running?" >&2
-        exit 1
-    fi
-}
-
-# wait_up PORT PID NAME: until the server answers PING with PONG.
-wait_up() {
-    local _
-    for _ in $(seq 600); do
-        [[ $(redis-cli -p "$1" ping 2>/dev/null) == PONG ]] && return 0
-        kill -0 "$2" 2>/dev/null || { echo "$3 exited at start; its log:" >&2; cat "$work/$3.log" >&2; exit 1; }
-        sleep 0.05
-    done
-    echo "$3 did not answer PING within 30 s" >&2
-    exit 1
-}
-
-# stop PORT PID: SHUTDOWN, SIGTERM if that fails.
-stop() {
-    redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true
-    local _
-    for _ in $(seq 100); do kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
-    kill "$2" 2>/dev/null || true
-    wait "$2" 2>/dev/null || true
-}
+scratch_dir memory-compare
 
 # start: a fresh pair of servers, each in a new directory.
 start() {
@@ -102,8 +58,8 @@ start() {
 }
 
 stop_both() {
-    stop $framekv_port "$framekv_pid"
-    stop $redis_port "$redis_pid"
+    stop $framekv_port "$framekv_pid" nosave
+    stop $redis_port "$redis_pid" nosave
     framekv_pid='' redis_pid=''
 }
 

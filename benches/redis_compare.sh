@@ -61,57 +61,13 @@ done
 for mode in $modes; do
     [[ $mode == none || $mode == aof ]] || { echo "unknown -m $mode (none or aof)" >&2; exit 2; }
 done
-for tool in redis-server redis-benchmark redis-cli stdbuf; do
-    command -v $tool >/dev/null || { echo "missing $tool: apt-get install -y redis-server redis-tools" >&2; exit 1; }
-done
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
+require_tools redis-server redis-benchmark redis-cli stdbuf
 
-if [[ -n ${FRAMEKV_SERVER:-} ]]; then
-    framekv_bin=$FRAMEKV_SERVER
-else
-    cargo build --bin framekv-server >&2
-    framekv_bin=${CARGO_TARGET_DIR:-target}/debug/framekv-server
-fi
+framekv_binary
 framekv_port=7321 redis_port=7322
-work=$(mktemp -d "${TMPDIR:-/tmp}/framekv-redis-compare.XXXXXX")
-framekv_pid='' redis_pid=''
-
-cleanup() {
-    for pid in $framekv_pid $redis_pid; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# port_free PORT: fail if something already answers there (another run of
-# this script, say), which wait_up would otherwise take for our server.
-port_free() {
-    if redis-cli -p "$1" ping >/dev/null 2>&1; then
-        echo "port $1 is already in use; is another benchmark running?" >&2
-        exit 1
-    fi
-}
-
-# wait_up PORT PID NAME: until the server answers PING with PONG.
-wait_up() {
-    local _
-    for _ in $(seq 600); do
-        [[ $(redis-cli -p "$1" ping 2>/dev/null) == PONG ]] && return 0
-        kill -0 "$2" 2>/dev/null || { echo "$3 exited at start; its log:" >&2; cat "$work/$3.log" >&2; exit 1; }
-        sleep 0.05
-    done
-    echo "$3 did not answer PING within 30 s" >&2
-    exit 1
-}
-
-# stop PORT PID: SHUTDOWN (flushes the AOF), SIGTERM if that fails.
-stop() {
-    redis-cli -p "$1" shutdown >/dev/null 2>&1 || true
-    local _
-    for _ in $(seq 100); do kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
-    kill "$2" 2>/dev/null || true
-    wait "$2" 2>/dev/null || true
-}
+scratch_dir redis-compare
 
 # start MODE: both servers with the settings of that configuration, each in
 # a fresh directory.
