@@ -55,14 +55,7 @@ fn rename_generic(ctx: &mut Ctx, args: &mut Parse, nx: bool) -> Result<Reply> {
     };
     // The access time and LFU counter travel with the value, as the object
     // does in Redis (just updated by the lookup above).
-    let replaced = db.insert(
-        dst.clone(),
-        entry.value,
-        entry.expire_at,
-        entry.last_access_ms,
-    );
-    db.set_string_form(&dst, entry.string_form);
-    db.set_lfu(&dst, entry.lfu);
+    let replaced = db.insert_entry(dst.clone(), entry);
     db.log(ctx.now_ms, args.argv());
     drop(db);
     // Freed off the lock: the overwritten value may be a large session.
@@ -230,14 +223,7 @@ pub fn move_key(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let Some(entry) = from.remove(&key) else {
         return Ok(Reply::Integer(0));
     };
-    to.insert(
-        key.clone(),
-        entry.value,
-        entry.expire_at,
-        entry.last_access_ms,
-    );
-    to.set_string_form(&key, entry.string_form);
-    to.set_lfu(&key, entry.lfu);
+    to.insert_entry(key.clone(), entry);
     from.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(1))
 }

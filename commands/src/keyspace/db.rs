@@ -423,9 +423,22 @@ impl Db {
         )
     }
 
-    /// Sets the LFU data of `key` (a value that travels with its counter:
-    /// `RENAME`, `MOVE`; a fresh one for `COPY`). No effect when the key is
-    /// absent.
+    /// Stores `entry`, taken from another key or database (`RENAME`,
+    /// `MOVE`), at `key`: its value, TTL, access time, LFU counter and
+    /// string form travel with it, as the object does in Redis. Returns
+    /// the entry it replaced, if any.
+    pub fn insert_entry(&mut self, key: Bytes, entry: Entry) -> Option<Entry> {
+        if let Some(old_at) = self.entries.get(&key).and_then(|e| e.expire_at) {
+            self.deadlines.remove(&(old_at, key.clone()));
+        }
+        if let Some(at) = entry.expire_at {
+            self.deadlines.insert((at, key.clone()));
+        }
+        self.entries.insert(key, entry)
+    }
+
+    /// Sets the LFU data of `key` (a fresh counter for `COPY`'s new
+    /// object). No effect when the key is absent.
     pub fn set_lfu(&mut self, key: &[u8], lfu: Lfu) {
         if let Some(entry) = self.entries.get_mut(key) {
             entry.lfu = lfu;
