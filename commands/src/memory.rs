@@ -5,7 +5,6 @@
 //! bytes, which is what Redis reports as `used_memory`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
 /// Threads that keep a counter of their own. Each of the first `SLOTS`
@@ -28,14 +27,6 @@ struct Slot(AtomicIsize);
 /// thread than the one that allocated it); the sum cannot.
 static LIVE: [Slot; SLOTS + 1] = [const { Slot(AtomicIsize::new(0)) }; SLOTS + 1];
 static PEAK: AtomicUsize = AtomicUsize::new(0);
-static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// This thread's slot; `usize::MAX` until its first allocation. A
-    /// `const` thread-local without a destructor: reading it never
-    /// allocates, which an allocator must not do.
-    static SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
-}
 
 /// A global allocator that counts live bytes. Install it in the binary:
 /// `#[global_allocator] static A: CountingAlloc = CountingAlloc;`.
@@ -43,20 +34,12 @@ pub struct CountingAlloc;
 
 /// Adds `delta` bytes to the calling thread's count.
 fn note(delta: isize) {
-    let slot = SLOT
-        .try_with(|slot| {
-            let mut index = slot.get();
-            if index == usize::MAX {
-                index = NEXT_SLOT.fetch_add(1, Relaxed).min(SLOTS);
-                slot.set(index);
-            }
-            index
-        })
-        // While the thread is being torn down its thread-locals are gone.
-        .unwrap_or(SLOTS);
+    // Threads get their index at their first allocation (or first sharded
+    // counter), so the runtime's workers, started first, own slots.
+    let slot = crate::shard::thread_index().min(SLOTS);
     let counter = &LIVE[slot].0;
     if slot < SLOTS {
-        // Only this thread writes this slot (NEXT_SLOT handed it out once),
+        // Only this thread writes this slot (its index is its own),
         // so a load and a store cannot lose an update.
         counter.store(counter.load(Relaxed) + delta, Relaxed);
     } else {

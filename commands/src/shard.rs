@@ -22,9 +22,12 @@ thread_local! {
     static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
-/// The calling thread's index, assigned round-robin on first use (0 while
-/// the thread is being torn down). Callers reduce it modulo their shard
-/// count.
+/// The calling thread's index: unique, assigned in order on first use
+/// (`usize::MAX` while the thread is being torn down, when no index is
+/// its own). Callers reduce it modulo their shard count, or, as the
+/// allocator's counter, own the slot of a small index.
+// On every allocation: inlined even where our code builds at opt-level 1.
+#[inline(always)]
 pub fn thread_index() -> usize {
     INDEX
         .try_with(|slot| {
@@ -35,7 +38,7 @@ pub fn thread_index() -> usize {
             }
             index
         })
-        .unwrap_or(0)
+        .unwrap_or(usize::MAX)
 }
 
 /// One counter on its own cache line.

@@ -61,7 +61,7 @@ impl Format {
 
 /// `OPTIONS` JSON. Unknown fields are errors; each option applies only to
 /// the formats listed on it.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoadOptions {
     /// Field separator, one ASCII character (csv, tsv). Default `,` / tab.
@@ -423,10 +423,7 @@ fn read_csv_inferring_all_rows(
 ) -> Result<DataFrame> {
     let quick = LoadOptions {
         infer_schema_rows: Some(QUICK_INFER_ROWS.min(row_bound)),
-        delimiter: options.delimiter.clone(),
-        has_header: options.has_header,
-        null_values: options.null_values.clone(),
-        sheet: None,
+        ..options.clone()
     };
     if let Ok(frame) = read_frame(bytes.clone(), format, quick)
         && !has_late_text_column(&frame)

@@ -3,10 +3,11 @@
 //! clone the current frame (which shares every buffer), then works on the
 //! clone, so reads never hold up an op for longer than that clone.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::panic::AssertUnwindSafe;
 
 use bytes::Bytes;
 use polars::prelude::DataFrame;
+use rayon::prelude::*;
 
 use super::dtype::schema_reply;
 use super::output::{OutFormat, encode, export_path, write_file};
@@ -62,51 +63,24 @@ pub fn summary(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     }))
 }
 
-/// [`column_stats`] of each of `names`, in that order, computed on as many
-/// threads as there are cores (one column at a time each): the columns are
+/// [`column_stats`] of each of `names`, in that order, one column per task
+/// on rayon's pool (which Polars already brings): the columns are
 /// independent, and on the 105 MB benchmark table this halves the time on
-/// two cores. Runs on the blocking pool, like every deferred frame command.
+/// two cores. Called on the blocking pool, like every deferred frame
+/// command; a panic in one column is an error, not a lost connection.
 fn summarise_columns(frame: &DataFrame, names: &[String]) -> Result<Vec<Reply>> {
-    let stats_of = |name: &String| {
-        frame
-            .column(name)
-            .map_err(|e| super::engine_error("summary", e))
-            .and_then(column_stats)
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(names.len());
-    if threads <= 1 {
-        return names.iter().map(stats_of).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut slots: Vec<Option<Result<Reply>>> = names.iter().map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(name) = names.get(i) else {
-                            return done;
-                        };
-                        done.push((i, stats_of(name)));
-                    }
-                })
+    let stats = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        names
+            .par_iter()
+            .map(|name| {
+                frame
+                    .column(name)
+                    .map_err(|e| super::engine_error("summary", e))
+                    .and_then(column_stats)
             })
-            .collect();
-        for worker in workers {
-            // A panicking column leaves its slot empty: reported below.
-            for (i, stats) in worker.join().unwrap_or_default() {
-                slots[i] = Some(stats);
-            }
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| slot.unwrap_or_else(|| Err(CommandError::err("internal error in summary"))))
-        .collect()
+            .collect()
+    }));
+    stats.unwrap_or_else(|_| Err(CommandError::err("internal error in summary")))
 }
 
 fn string_args(args: Vec<Bytes>) -> Result<Vec<String>> {
