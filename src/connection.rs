@@ -20,6 +20,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use bytes::{Bytes, BytesMut};
 use commands::client::{Client, Outgoing};
+use commands::ctx::CommandClock;
 use commands::{Ctx, Reply, Server, aof, dispatch};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
@@ -87,6 +88,7 @@ pub async fn serve(
         decoder: RequestDecoder::default(),
         peak_input: 0,
         durable: None,
+        clock: CommandClock::default(),
         server,
     };
     conn.client.authenticated = conn.server.acl.default_needs_no_auth();
@@ -129,6 +131,8 @@ struct Connection {
     peak_input: usize,
     /// The newest AOF record the buffered replies wait for.
     durable: Option<aof::Pending>,
+    /// Clock readings chained across the commands of a batch.
+    clock: CommandClock,
 }
 
 impl Connection {
@@ -149,10 +153,12 @@ impl Connection {
                 self.input.reserve(READ_CHUNK);
             }
             let handle = self.client.handle.clone();
+            // Biased, the read first: under load the read is ready at once
+            // and the other branches are dropped unpolled, so they never
+            // take their notifiers' locks (a kill or shutdown is still
+            // seen: the checks above run after every batch).
             tokio::select! {
-                _ = handle.kill_notify.notified() => return Ok(()),
-                _ = self.server.shutdown_signal() => return Ok(()),
-                Some(item) = self.client.pushes.recv() => self.encode_outgoing(item),
+                biased;
                 read = self.stream.read_buf(&mut self.input) => {
                     let n = read?;
                     if n == 0 {
@@ -161,6 +167,9 @@ impl Connection {
                     self.server.stats.total_net_input_bytes.fetch_add(n as u64, Relaxed);
                     self.handle_read()?;
                 }
+                Some(item) = self.client.pushes.recv() => self.encode_outgoing(item),
+                _ = handle.kill_notify.notified() => return Ok(()),
+                _ = self.server.shutdown_signal() => return Ok(()),
             }
         }
     }
@@ -203,6 +212,7 @@ impl Connection {
     /// replies into the output buffer.
     async fn process_input(&mut self) -> std::io::Result<Stop> {
         let max_bulk_len = self.server.config.get_i64("proto-max-bulk-len").max(0) as u64;
+        self.clock.restart();
         loop {
             // Rebuilt per request: an AUTH earlier in the batch lifts the
             // unauthenticated limits for the requests after it.
@@ -225,8 +235,15 @@ impl Connection {
                 continue;
             }
             // CLIENT PAUSE: one atomic load when no pause is in force.
-            if self.server.pause.is_active() && !self.wait_unpaused(&argv).await? {
-                return Ok(Stop::AfterFlush);
+            if self.server.pause.is_active() {
+                self.clock.restart();
+                if !self.wait_unpaused(&argv).await? {
+                    return Ok(Stop::AfterFlush);
+                }
+            }
+            if commands::scripting::status::is_running(&self.server) {
+                // `admit` may wait for the script.
+                self.clock.restart();
             }
             // A running script: wait for it, or BUSY past its threshold.
             if let Some(busy) = commands::scripting::status::admit(&self.server, &argv).await {
@@ -255,6 +272,9 @@ impl Connection {
                 // This command (SHUTDOWN) stopped the server: as in Redis, it
                 // gets no reply; the replies before it are still written.
                 return Ok(Stop::AfterFlush);
+            }
+            if matches!(reply, Reply::Deferred(_) | Reply::Block(_)) {
+                self.clock.restart();
             }
             match reply {
                 Reply::Deferred(deferred) => {
@@ -296,13 +316,14 @@ impl Connection {
                 reply => self.encode_reply(&reply),
             }
             for line in after_reply {
-                self.encode_reply(&Reply::Status(line));
+                self.encode_reply(&Reply::Status(line.into()));
             }
             if self.client.close_after_reply || self.client.handle.is_killed() {
                 return Ok(Stop::AfterFlush);
             }
             if self.output.len() >= OUTPUT_FLUSH_AT {
                 self.flush().await?;
+                self.clock.restart();
             }
         }
         let mut info = self.client.handle.info.lock();
@@ -322,10 +343,13 @@ impl Connection {
         let exec = argv.first().is_some_and(|n| {
             n.eq_ignore_ascii_case(b"exec") || commands::scripting::runs_script(n)
         });
+        let clock = &mut self.clock;
         let run = || {
             std::panic::catch_unwind(AssertUnwindSafe(|| {
-                let mut ctx = Ctx::new(server, client);
-                dispatch::execute(&mut ctx, argv)
+                let mut ctx = Ctx::timed(server, client, clock);
+                let reply = dispatch::execute(&mut ctx, argv);
+                clock.finished(ctx.finished);
+                reply
             }))
         };
         let outcome = if exec {
@@ -335,6 +359,7 @@ impl Connection {
         };
         self.note_pending(aof::take_pending());
         outcome.unwrap_or_else(|_| {
+            self.clock.restart();
             tracing::error!(id = self.client.id, "command panicked");
             Reply::Error("ERR internal error".into())
         })
@@ -466,8 +491,7 @@ impl Connection {
                 self.flush().await?;
                 self.set_blocked(true);
                 let mut info = handle.info.lock();
-                info.last_cmd.clear();
-                info.last_cmd.push_str(spec.name);
+                info.last_cmd = spec.name;
             }
             let left = (end_ms - commands::keyspace::now_ms()).max(0) as u64;
             // Past the end by 1 ms: the pause ends when its end is passed.
@@ -494,7 +518,7 @@ impl Connection {
         self.client.handle.output.taken(&item);
         match item {
             Outgoing::Push(items) => encode_push(&mut self.output, &items, self.client.resp >= 3),
-            Outgoing::Status(line) => self.encode_reply(&Reply::Status(line)),
+            Outgoing::Status(line) => self.encode_reply(&Reply::Status(line.into())),
         }
     }
 

@@ -101,8 +101,9 @@ pub struct ClientInfo {
     pub lib_ver: String,
     /// Selected database.
     pub db: usize,
-    /// Last command, lower-case (`client|list` for subcommands).
-    pub last_cmd: String,
+    /// Last command, lower-case (`client|list` for subcommands): a spec's
+    /// name, so recording it per command copies nothing.
+    pub last_cmd: &'static str,
     /// Last command time.
     pub last_interaction: Instant,
     /// Protocol version.
@@ -266,7 +267,7 @@ impl ClientRegistry {
                 lib_name: String::new(),
                 lib_ver: String::new(),
                 db: 0,
-                last_cmd: "NULL".into(),
+                last_cmd: "NULL",
                 last_interaction: now,
                 resp: 2,
                 user: "default".into(),

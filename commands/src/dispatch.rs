@@ -41,9 +41,8 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
     let Some(name) = argv.first() else {
         return Err(CommandError::err("empty command"));
     };
-    let name_text = String::from_utf8_lossy(name);
-    let Some(spec) = table().get(&name_text) else {
-        return Err(unknown_command(&name_text, &argv[1..]));
+    let Some(spec) = table().get_bytes(name) else {
+        return Err(unknown_command(&String::from_utf8_lossy(name), &argv[1..]));
     };
     if spec.subcommands.is_empty() {
         if !spec.arity_ok(argv.len()) {
@@ -132,23 +131,26 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     }
     // One clock read serves the client's activity time and the command's
     // duration.
-    let started = Instant::now();
+    let started = ctx.started.unwrap_or_else(Instant::now);
     {
         let mut info = ctx.client.handle.info.lock();
-        info.last_cmd.clear();
-        info.last_cmd.push_str(spec.name);
+        info.last_cmd = spec.name;
         info.last_interaction = started;
     }
     let Some(handler) = spec.handler else {
         return Reply::Error(CommandError::wrong_arity(spec.name).0);
     };
-    let mut parse = Parse::new(argv);
-    if spec.name.contains('|') {
+    // `resolve` found the spec by this name, so it is argv[0] lower-cased.
+    let (top, sub) = spec.name.split_once('|').unwrap_or((spec.name, ""));
+    let mut parse = Parse::resolved(argv, top);
+    if !sub.is_empty() {
         // The subcommand name was matched by `resolve`; handlers start after it.
         parse.try_next();
     }
     let result = handler(ctx, &mut parse);
-    let elapsed_us = started.elapsed().as_micros() as u64;
+    let finished = Instant::now();
+    ctx.finished = Some(finished);
+    let elapsed_us = finished.saturating_duration_since(started).as_micros() as u64;
     spec.stats.count_call(elapsed_us);
     // The cursor keeps the whole argv, so the slow log costs nothing unless
     // the command was slow.

@@ -292,7 +292,8 @@ pub fn outgoing_size(item: &Outgoing) -> u64 {
 fn reply_size(reply: &Reply) -> u64 {
     match reply {
         Reply::Bulk(b) => 16 + b.len() as u64,
-        Reply::Status(s) | Reply::Error(s) | Reply::Verbatim(s) => 16 + s.len() as u64,
+        Reply::Status(s) => 16 + s.len() as u64,
+        Reply::Error(s) | Reply::Verbatim(s) => 16 + s.len() as u64,
         Reply::Array(items) | Reply::Set(items) => 16 + items.iter().map(reply_size).sum::<u64>(),
         Reply::Map(pairs) => {
             16 + pairs

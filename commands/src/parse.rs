@@ -12,10 +12,28 @@ use crate::error::{CommandError, Result};
 /// which [`Parse::name`] returns lower-cased). The full argv stays readable
 /// through [`Parse::argv`] after the handler ran (for the slow log).
 pub struct Parse {
-    name: String,
+    name: std::borrow::Cow<'static, str>,
     argv: Vec<Bytes>,
     /// Index in `argv` of the next argument to read.
     pos: usize,
+}
+
+/// Arguments up to this long are handed out as copies, longer ones as
+/// shared references to the argv's buffer (bytes).
+const COPY_UP_TO: usize = 1024;
+
+/// An argument for a handler to keep. The decoder gives every argument its
+/// own allocation, and the argv keeps it for the AOF, the slow log and
+/// MONITOR; sharing it would make `Bytes` allocate a reference-counted
+/// header on the first clone (a malloc and two atomic operations per
+/// argument) and keep that header alive with every stored key and value (24
+/// bytes each). Copying a short argument is cheaper and stores it compactly.
+fn own(arg: &Bytes) -> Bytes {
+    if arg.len() <= COPY_UP_TO {
+        Bytes::copy_from_slice(arg)
+    } else {
+        arg.clone()
+    }
 }
 
 impl Parse {
@@ -25,7 +43,22 @@ impl Parse {
             .first()
             .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())
             .unwrap_or_default();
-        Parse { name, argv, pos: 1 }
+        Parse {
+            name: name.into(),
+            argv,
+            pos: 1,
+        }
+    }
+
+    /// Builds a cursor for a command the table resolved: `name` is its
+    /// top-level name (what `argv[0]` lower-cases to), so nothing is
+    /// allocated for it.
+    pub fn resolved(argv: Vec<Bytes>, name: &'static str) -> Parse {
+        Parse {
+            name: name.into(),
+            argv,
+            pos: 1,
+        }
     }
 
     /// The command name, lower-cased (`"get"`).
@@ -55,7 +88,7 @@ impl Parse {
 
     /// The next argument, if any.
     pub fn try_next(&mut self) -> Option<Bytes> {
-        let arg = self.argv.get(self.pos).cloned();
+        let arg = self.argv.get(self.pos).map(own);
         self.pos += usize::from(arg.is_some());
         arg
     }
@@ -104,7 +137,13 @@ impl Parse {
 
     /// Every argument not read yet.
     pub fn rest(&mut self) -> Vec<Bytes> {
-        let rest = self.argv.get(self.pos..).unwrap_or_default().to_vec();
+        let rest = self
+            .argv
+            .get(self.pos..)
+            .unwrap_or_default()
+            .iter()
+            .map(own)
+            .collect();
         self.pos = self.argv.len();
         rest
     }

@@ -8,12 +8,16 @@
 //! strings, booleans become integers 1/0, and every null becomes `$-1`
 //! (or `*-1` for [`Reply::NullArray`]).
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 
 /// A reply value. See the module docs for how each variant is encoded.
 pub enum Reply {
-    /// `+OK`-style status line. Must not contain `\r` or `\n`.
-    Status(String),
+    /// `+OK`-style status line. Must not contain `\r` or `\n`. Borrowed
+    /// for the fixed lines (`OK`, `PONG`, `QUEUED`), so the commonest
+    /// replies allocate nothing.
+    Status(Cow<'static, str>),
     /// An error line; the text starts with its code (`ERR ...`, `WRONGTYPE ...`).
     Error(String),
     /// `:n`

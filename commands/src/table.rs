@@ -388,27 +388,31 @@ impl CommandSpec {
     }
 }
 
-/// All commands by lower-case name.
+/// All commands by lower-case name. The names are fixed, so the map uses
+/// foldhash (a few nanoseconds a lookup) rather than SipHash: nothing a
+/// client sends can grow it.
 pub struct CommandTable {
-    by_name: HashMap<&'static str, CommandSpec>,
+    by_name: HashMap<&'static [u8], CommandSpec, foldhash::fast::FixedState>,
 }
 
 impl CommandTable {
     /// The top-level command named `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&CommandSpec> {
-        // Names are stored lower-case and clients mostly send upper case
-        // (redis-benchmark does): lower-case a short name on the stack, one
-        // hash lookup and no allocation per command.
+        self.get_bytes(name.as_bytes())
+    }
+
+    /// The top-level command named `name` (case-insensitive ASCII; any
+    /// bytes). Names are stored lower-case and clients mostly send upper
+    /// case (redis-benchmark does): a short name is lower-cased on the
+    /// stack, one hash lookup and no allocation per command.
+    pub fn get_bytes(&self, name: &[u8]) -> Option<&CommandSpec> {
         let mut buf = [0u8; 32];
         if let Some(lower) = buf.get_mut(..name.len()) {
-            lower.copy_from_slice(name.as_bytes());
+            lower.copy_from_slice(name);
             lower.make_ascii_lowercase();
-            // ASCII lower-casing leaves UTF-8 valid, so this is always Ok.
-            return std::str::from_utf8(lower)
-                .ok()
-                .and_then(|lower| self.by_name.get(lower));
+            return self.by_name.get(&*lower);
         }
-        self.by_name.get(name.to_ascii_lowercase().as_str())
+        self.by_name.get(name.to_ascii_lowercase().as_slice())
     }
 
     /// Every top-level command, in no particular order.
@@ -430,9 +434,9 @@ impl CommandTable {
 /// The command table, built once on first use.
 pub fn table() -> &'static CommandTable {
     static TABLE: LazyLock<CommandTable> = LazyLock::new(|| {
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::with_hasher(foldhash::fast::FixedState::default());
         for spec in crate::families::all_commands() {
-            let previous = by_name.insert(spec.name, spec);
+            let previous = by_name.insert(spec.name.as_bytes(), spec);
             // A duplicate registration is a programming error caught by the
             // table test below, never by user input.
             assert!(previous.is_none(), "command registered twice");

@@ -319,6 +319,9 @@ fn help(_ctx: &mut Ctx, _args: &mut Parse) -> Result<Reply> {
         "    Prints this help.",
     ];
     Ok(Reply::Array(
-        LINES.iter().map(|l| Reply::Status(l.to_string())).collect(),
+        LINES
+            .iter()
+            .map(|l| Reply::Status(l.to_string().into()))
+            .collect(),
     ))
 }

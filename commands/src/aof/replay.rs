@@ -157,6 +157,8 @@ impl Replayer<'_> {
             server: self.server,
             client: self.client,
             now_ms: self.now_ms,
+            started: None,
+            finished: None,
         };
         let reply = match dispatch::execute_loaded(&mut ctx, spec, argv) {
             Reply::Deferred(work) => (work.0)(),

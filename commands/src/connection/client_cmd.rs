@@ -498,10 +498,7 @@ fn help(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         "    Print this help.",
     ];
     Ok(Reply::Array(
-        LINES
-            .iter()
-            .map(|l| Reply::Status((*l).to_string()))
-            .collect(),
+        LINES.iter().map(|l| Reply::Status((*l).into())).collect(),
     ))
 }
 

@@ -18,10 +18,11 @@ fn parse_pairs(args: &mut Parse, name: &str) -> Result<(Bytes, Vec<(Bytes, Bytes
     if !rest.len().is_multiple_of(2) {
         return Err(CommandError::wrong_arity(name));
     }
-    let pairs = rest
-        .chunks_exact(2)
-        .map(|pair| (pair[0].clone(), pair[1].clone()))
-        .collect();
+    let mut rest = rest.into_iter();
+    let mut pairs = Vec::with_capacity(rest.len() / 2);
+    while let (Some(field), Some(value)) = (rest.next(), rest.next()) {
+        pairs.push((field, value));
+    }
     Ok((key, pairs))
 }
 

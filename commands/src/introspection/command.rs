@@ -221,7 +221,7 @@ fn getkeysandflags(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         Reply::Set(
             key_flags_at(spec, argv.len(), i)
                 .iter()
-                .map(|f| Reply::Status((*f).to_string()))
+                .map(|f| Reply::Status((*f).into()))
                 .collect(),
         )
     };

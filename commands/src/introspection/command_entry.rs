@@ -36,7 +36,7 @@ pub fn info_entry(spec: &CommandSpec) -> Reply {
     let mut flags: Vec<Reply> = spec
         .flags
         .iter()
-        .map(|f| Reply::Status((*f).to_string()))
+        .map(|f| Reply::Status((*f).into()))
         .collect();
     if matches!(spec.keys, KeySpec::Keynum { .. }) && !spec.has_flag("movablekeys") {
         flags.push(Reply::Status("movablekeys".into()));
@@ -44,7 +44,7 @@ pub fn info_entry(spec: &CommandSpec) -> Reply {
     let categories = spec
         .categories
         .iter()
-        .map(|c| Reply::Status(format!("@{c}")))
+        .map(|c| Reply::Status(format!("@{c}").into()))
         .collect();
     let key_specs = if spec.key_specs.is_empty() {
         key_spec(spec).into_iter().collect()
@@ -116,7 +116,7 @@ fn explicit_key_spec(def: &KeySpecDef) -> Reply {
     let flags = Reply::Set(
         def.flags
             .iter()
-            .map(|f| Reply::Status((*f).to_string()))
+            .map(|f| Reply::Status((*f).into()))
             .collect(),
     );
     let mut fields = Vec::new();
@@ -179,7 +179,7 @@ fn key_spec(spec: &CommandSpec) -> Option<Reply> {
     let flags = Reply::Set(
         key_flags(spec)
             .iter()
-            .map(|f| Reply::Status((*f).to_string()))
+            .map(|f| Reply::Status((*f).into()))
             .collect(),
     );
     let (index, find_keys) = match spec.keys {

@@ -208,7 +208,7 @@ fn debug_cmd(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             let entry = db
                 .peek(key, ctx.now_ms)
                 .ok_or_else(CommandError::no_such_key)?;
-            Ok(Reply::Status(debug_object_line(entry, ctx.now_ms)))
+            Ok(Reply::Status(debug_object_line(entry, ctx.now_ms).into()))
         }
         ("help", []) => Ok(crate::server_cmds::help_reply(&[
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

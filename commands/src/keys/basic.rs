@@ -74,7 +74,7 @@ pub fn type_of(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
     args.finish()?;
     let name = peek_with(&mut ctx.db(), &key, ctx.now_ms, |e| e.value.type_name());
-    Ok(Reply::Status(name.unwrap_or("none").to_string()))
+    Ok(Reply::Status(name.unwrap_or("none").into()))
 }
 
 /// `TOUCH key [key ...]` — updates the keys' last access time.

@@ -159,6 +159,9 @@ pub fn help(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         "    Prints this help.",
     ];
     Ok(Reply::Array(
-        LINES.iter().map(|l| Reply::Status(l.to_string())).collect(),
+        LINES
+            .iter()
+            .map(|l| Reply::Status(l.to_string().into()))
+            .collect(),
     ))
 }

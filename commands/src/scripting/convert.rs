@@ -25,8 +25,12 @@ const MAX_DEPTH: usize = 256;
 /// `resp3` (the script called `redis.setresp(3)`).
 pub fn reply_to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<Value> {
     Ok(match reply {
-        Reply::Status(text) => Value::Table(single(lua, "ok", lua.create_string(&text)?)?),
-        Reply::Error(text) => Value::Table(single(lua, "err", lua.create_string(&text)?)?),
+        Reply::Status(text) => {
+            Value::Table(single(lua, "ok", lua.create_string(text.as_bytes())?)?)
+        }
+        Reply::Error(text) => {
+            Value::Table(single(lua, "err", lua.create_string(text.as_bytes())?)?)
+        }
         Reply::Integer(n) => Value::Integer(n),
         Reply::Bulk(bytes) => Value::String(lua.create_string(&bytes)?),
         Reply::Null | Reply::NullArray if resp3 => Value::Nil,
@@ -65,10 +69,10 @@ pub fn reply_to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<Value>
         Reply::Verbatim(text) if resp3 => {
             let verbatim = lua.create_table()?;
             verbatim.raw_set("format", "txt")?;
-            verbatim.raw_set("string", lua.create_string(&text)?)?;
+            verbatim.raw_set("string", lua.create_string(text.as_bytes())?)?;
             Value::Table(single(lua, "verbatim_string", verbatim)?)
         }
-        Reply::Verbatim(text) => Value::String(lua.create_string(&text)?),
+        Reply::Verbatim(text) => Value::String(lua.create_string(text.as_bytes())?),
         Reply::Pushes(messages) => {
             let items = messages.into_iter().map(Reply::Array).collect();
             sequence(lua, items, resp3)?
@@ -130,7 +134,7 @@ fn table_to_reply(table: &Table, resp3: bool, depth: usize) -> Reply {
         return Reply::Error(text.to_string_lossy());
     }
     if let Value::String(text) = field("ok") {
-        return Reply::Status(text.to_string_lossy());
+        return Reply::Status(text.to_string_lossy().into());
     }
     match field("double") {
         Value::Number(d) => return Reply::Double(d),

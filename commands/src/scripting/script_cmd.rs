@@ -95,7 +95,12 @@ pub fn script_debug(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 }
 
 pub fn help_lines(lines: &[&str]) -> Reply {
-    Reply::Array(lines.iter().map(|l| Reply::Status(l.to_string())).collect())
+    Reply::Array(
+        lines
+            .iter()
+            .map(|l| Reply::Status(l.to_string().into()))
+            .collect(),
+    )
 }
 
 /// `SCRIPT HELP` — Redis 7.0's help lines.

@@ -112,6 +112,11 @@ impl ScriptStatus {
     }
 }
 
+/// True while a script runs (one atomic load): [`admit`] may then wait.
+pub fn is_running(server: &Server) -> bool {
+    server.scripts.status.running.load(Relaxed)
+}
+
 /// Waits, without holding an async worker, while a script runs, as Redis
 /// (which serves nobody while a script runs) makes every client wait.
 /// Once the script has run past `busy-reply-threshold` (ms), commands

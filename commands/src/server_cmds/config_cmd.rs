@@ -308,7 +308,7 @@ pub fn help_reply(lines: &[&str]) -> Reply {
     Reply::Array(
         lines
             .iter()
-            .map(|l| Reply::Status((*l).to_string()))
+            .map(|l| Reply::Status((*l).to_string().into()))
             .collect(),
     )
 }

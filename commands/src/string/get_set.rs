@@ -6,11 +6,14 @@
 //! absolute (`SET key value PXAT <ms>`, `PEXPIREAT key <ms>`), `GETSET`
 //! becomes `SET`, `GETDEL` and a write whose deadline has passed become `DEL`.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 
 use super::expiry::{Expiry, OptionsFor, expire_deadline, parse_options};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
+
 use crate::keys::{read_with, string_of};
 use crate::keyspace::{Db, Value};
 use crate::parse::Parse;
@@ -28,40 +31,55 @@ pub(super) fn store(
     expiry: Expiry,
     now_ms: i64,
 ) -> Option<Value> {
-    let logged = store_argv(&key, &value, expiry, now_ms);
-    let removes = matches!(expiry, Expiry::At(at) if at <= now_ms);
+    if matches!(expiry, Expiry::At(at) if at <= now_ms) {
+        let replaced = db.remove(&key).map(|e| e.value);
+        if replaced.is_some() {
+            db.log(now_ms, &store_argv(&key, &value, expiry, now_ms));
+        }
+        return replaced;
+    }
+    // Logged before the write, under the same lock (so in the same place
+    // in the AOF): the record borrows the key and value instead of sharing
+    // them with the keyspace, which would cost each a reference-counted
+    // header.
+    db.log(now_ms, &store_argv(&key, &value, expiry, now_ms));
     let value = Value::String(value);
-    let replaced = match expiry {
+    match expiry {
         Expiry::Keep => match db.get(&key, now_ms) {
             Some(entry) => Some(std::mem::replace(&mut entry.value, value)),
             None => db.insert(key, value, None, now_ms).map(|e| e.value),
         },
-        Expiry::At(_) if removes => db.remove(&key).map(|e| e.value),
         Expiry::At(at) => db.insert(key, value, Some(at), now_ms).map(|e| e.value),
         Expiry::Default | Expiry::Persist => db.insert(key, value, None, now_ms).map(|e| e.value),
-    };
-    if !removes || replaced.is_some() {
-        db.log(now_ms, &logged);
     }
-    replaced
 }
 
 /// The deterministic form of what [`store`] does at `now_ms`: `SET key
 /// value`, `SET key value KEEPTTL`, `SET key value PXAT <ms>`, or `DEL key`
 /// when the deadline is not after `now_ms` (the key is removed, not set).
 /// `NX`/`XX`/`GET` are left out, as Redis 7 leaves them out of a rewritten
-/// `SET`: the write they allowed is unconditional on replay.
-pub(super) fn store_argv(key: &Bytes, value: &Bytes, expiry: Expiry, now_ms: i64) -> Vec<Bytes> {
-    let set = |extra: &[Bytes]| {
-        let mut argv = vec![Bytes::from_static(b"SET"), key.clone(), value.clone()];
-        argv.extend_from_slice(extra);
+/// `SET`: the write they allowed is unconditional on replay. Borrows the
+/// key and value.
+pub(super) fn store_argv<'a>(
+    key: &'a [u8],
+    value: &'a [u8],
+    expiry: Expiry,
+    now_ms: i64,
+) -> Vec<Cow<'a, [u8]>> {
+    let set = |extra: &mut dyn Iterator<Item = Cow<'a, [u8]>>| {
+        let mut argv = vec![Cow::Borrowed(&b"SET"[..]), key.into(), value.into()];
+        argv.extend(extra);
         argv
     };
     match expiry {
-        Expiry::At(at) if at <= now_ms => vec![Bytes::from_static(b"DEL"), key.clone()],
-        Expiry::At(at) => set(&[Bytes::from_static(b"PXAT"), Bytes::from(at.to_string())]),
-        Expiry::Keep => set(&[Bytes::from_static(b"KEEPTTL")]),
-        Expiry::Default | Expiry::Persist => set(&[]),
+        Expiry::At(at) if at <= now_ms => vec![Cow::Borrowed(&b"DEL"[..]), key.into()],
+        Expiry::At(at) => set(&mut [
+            b"PXAT".as_slice().into(),
+            at.to_string().into_bytes().into(),
+        ]
+        .into_iter()),
+        Expiry::Keep => set(&mut std::iter::once(b"KEEPTTL".as_slice().into())),
+        Expiry::Default | Expiry::Persist => set(&mut std::iter::empty()),
     }
 }
 
@@ -312,7 +330,7 @@ fn pairs(args: &mut Parse) -> Result<Vec<(Bytes, Bytes)>> {
 mod tests {
     use super::*;
 
-    fn words(argv: Vec<Bytes>) -> Vec<String> {
+    fn words(argv: Vec<Cow<'_, [u8]>>) -> Vec<String> {
         argv.iter()
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect()
