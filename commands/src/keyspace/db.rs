@@ -331,9 +331,9 @@ impl Db {
     /// LFU policy, its counter); expired keys are removed first and
     /// reported missing.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
-        self.expire_if_needed(key, now_ms);
+        let index = self.live_index(key, now_ms)?;
         let lfu = self.lfu.params();
-        let entry = self.entries.get_mut(key)?;
+        let (_, entry) = self.entries.get_index_mut(index)?;
         entry.last_access_ms = now_ms;
         if let Some(params) = lfu {
             entry.lfu.touch(now_ms, params, rand::random());
@@ -344,8 +344,19 @@ impl Db {
     /// The live entry for `key` without touching its access time or LFU
     /// counter (`OBJECT`, `TTL`, `TYPE`: Redis's `LOOKUP_NOTOUCH`).
     pub fn peek(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
-        self.expire_if_needed(key, now_ms);
-        self.entries.get(key)
+        let index = self.live_index(key, now_ms)?;
+        self.entries.get_index(index).map(|(_, entry)| entry)
+    }
+
+    /// The position of `key`'s live entry, with one hash lookup; an expired
+    /// entry is removed first (see `expire_if_needed`) and reported missing.
+    fn live_index(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
+        let (index, _, entry) = self.entries.get_full(key)?;
+        if entry.expire_at.is_some_and(|at| at <= now_ms) {
+            self.expire_if_needed(key, now_ms);
+            return None;
+        }
+        Some(index)
     }
 
     /// The entry stored at `key`, expired or not, untouched: for a command
@@ -394,33 +405,48 @@ impl Db {
         expire_at: Option<i64>,
         now_ms: i64,
     ) -> Option<Entry> {
-        let old = self.entries.get(&key);
-        let old_lfu = old
-            .filter(|e| e.expire_at.is_none_or(|at| at > now_ms))
-            .map(|e| e.lfu);
-        if let Some(old_at) = old.and_then(|e| e.expire_at) {
-            self.deadlines.remove(&(old_at, key.clone()));
-        }
         if let Some(at) = expire_at {
             self.deadlines.insert((at, key.clone()));
         }
-        let lfu = match (old_lfu, self.lfu.params()) {
-            (Some(mut lfu), Some(params)) => {
-                lfu.touch(now_ms, params, rand::random());
-                lfu
-            }
-            _ => Lfu::new(now_ms),
-        };
-        self.entries.insert(
-            key,
+        let lfu_params = self.lfu.params();
+        let fresh = |old_lfu: Option<Lfu>| {
+            let lfu = match (old_lfu, lfu_params) {
+                (Some(mut lfu), Some(params)) => {
+                    lfu.touch(now_ms, params, rand::random());
+                    lfu
+                }
+                _ => Lfu::new(now_ms),
+            };
             Entry {
                 value,
                 expire_at,
                 last_access_ms: now_ms,
                 lfu,
                 string_form: StringForm::Encoded,
-            },
-        )
+            }
+        };
+        // One hash lookup, through the entry API.
+        match self.entries.entry(key) {
+            indexmap::map::Entry::Vacant(slot) => {
+                slot.insert(fresh(None));
+                None
+            }
+            indexmap::map::Entry::Occupied(mut slot) => {
+                let old = slot.get();
+                let old_lfu = old
+                    .expire_at
+                    .is_none_or(|at| at > now_ms)
+                    .then_some(old.lfu);
+                let old_at = old.expire_at;
+                let replaced = std::mem::replace(slot.get_mut(), fresh(old_lfu));
+                if let Some(old_at) = old_at
+                    && old_at != expire_at.unwrap_or(i64::MIN)
+                {
+                    self.deadlines.remove(&(old_at, slot.key().clone()));
+                }
+                Some(replaced)
+            }
+        }
     }
 
     /// Stores `entry`, taken from another key or database (`RENAME`,

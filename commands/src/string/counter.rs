@@ -54,18 +54,23 @@ pub fn decrby(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// Adds `delta` to the integer at `key` and logs the command as sent.
 fn incr_by(ctx: &mut Ctx, args: &Parse, key: Bytes, delta: i64) -> Result<Reply> {
     let mut db = ctx.db();
-    let current = match db.get(&key, ctx.now_ms) {
-        None => 0,
-        Some(entry) => parse_i64(string_of(&entry.value)?).ok_or_else(CommandError::not_integer)?,
+    let overflow = || CommandError::err("increment or decrement would overflow");
+    // One lookup: an existing string is updated in place, keeping its TTL.
+    let next = match db.get(&key, ctx.now_ms) {
+        None => {
+            let next = delta;
+            db.insert(key, Value::String(integer_text(next)), None, ctx.now_ms);
+            next
+        }
+        Some(entry) => {
+            let current =
+                parse_i64(string_of(&entry.value)?).ok_or_else(CommandError::not_integer)?;
+            let next = current.checked_add(delta).ok_or_else(overflow)?;
+            entry.value = Value::String(integer_text(next));
+            entry.string_form = StringForm::Encoded;
+            next
+        }
     };
-    let next = current
-        .checked_add(delta)
-        .ok_or_else(|| CommandError::err("increment or decrement would overflow"))?;
-    db.set_keep_ttl(
-        key,
-        Value::String(Bytes::from(next.to_string())),
-        ctx.now_ms,
-    );
     db.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(next))
 }
@@ -112,9 +117,22 @@ fn format_float(value: f64) -> String {
     format!("{value}")
 }
 
+/// `n` in decimal, as a string value: formatted on the stack, then one
+/// exactly-sized allocation.
+fn integer_text(n: i64) -> Bytes {
+    use std::io::Write;
+    let mut buf = [0u8; 20];
+    let mut cursor = &mut buf[..];
+    // 20 bytes hold every i64 ("-9223372036854775808"), so this cannot fail.
+    let _ = write!(cursor, "{n}");
+    let len = 20 - cursor.len();
+    Bytes::copy_from_slice(&buf[..len])
+}
+
 #[cfg(test)]
 mod tests {
-    use super::format_float;
+    use super::{format_float, integer_text};
+    use bytes::Bytes;
 
     #[test]
     fn floats_print_like_redis_human_form() {
@@ -125,5 +143,12 @@ mod tests {
         assert_eq!(format_float(1.1e20), "110000000000000000000");
         assert_eq!(format_float(17179869184.0 + 1.5), "17179869185.5");
         assert_eq!(format_float(-0.25), "-0.25");
+    }
+
+    #[test]
+    fn integer_text_is_decimal_at_the_extremes() {
+        for n in [i64::MIN, -1, 0, 7, 10, i64::MAX] {
+            assert_eq!(integer_text(n), Bytes::from(format!("{n}")));
+        }
     }
 }
