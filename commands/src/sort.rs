@@ -265,7 +265,7 @@ fn lookup(db: &mut Db, pattern: &[u8], element: &Bytes, now: i64) -> Option<Byte
     let value = &db.get(&key, now)?.value;
     match (value, arrow) {
         (Value::String(s), None) => Some(s.clone()),
-        (Value::Hash(h), Some(a)) => h.get(&pattern[a + 2..]).cloned(),
+        (Value::Hash(h), Some(a)) => h.get(&pattern[a + 2..]).map(Bytes::copy_from_slice),
         _ => None,
     }
 }

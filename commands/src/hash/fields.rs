@@ -93,7 +93,9 @@ fn key_and_field(args: &mut Parse) -> Result<(Bytes, Bytes)> {
 pub fn hget(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let (key, field) = key_and_field(args)?;
     let mut db = ctx.db();
-    let value = read_hash(&mut db, &key, ctx.now_ms, |hash| hash.get(&field).cloned())?;
+    let value = read_hash(&mut db, &key, ctx.now_ms, |hash| {
+        hash.get(&field).map(Bytes::copy_from_slice)
+    })?;
     Ok(Reply::bulk_or_null(value.flatten()))
 }
 
@@ -108,7 +110,7 @@ pub fn hmget(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let values = read_hash(&mut db, &key, ctx.now_ms, |hash| {
         fields
             .iter()
-            .map(|f| Reply::bulk_or_null(hash.get(f).cloned()))
+            .map(|f| Reply::bulk_or_null(hash.get(f).map(Bytes::copy_from_slice)))
             .collect()
     })?;
     Ok(Reply::Array(values.unwrap_or_else(|| {
@@ -169,7 +171,12 @@ pub fn hgetall(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     read_whole(ctx, args, Reply::Map(Vec::new()), |hash| {
         Reply::Map(
             hash.iter()
-                .map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone())))
+                .map(|(f, v)| {
+                    (
+                        Reply::Bulk(Bytes::copy_from_slice(f)),
+                        Reply::Bulk(Bytes::copy_from_slice(v)),
+                    )
+                })
                 .collect(),
         )
     })
@@ -180,7 +187,7 @@ pub fn hgetall(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// Reply: array of bulk strings; empty for a missing key. Errors: WRONGTYPE.
 pub fn hkeys(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     read_whole(ctx, args, Reply::Array(Vec::new()), |hash| {
-        Reply::bulk_array(hash.iter().map(|(f, _)| f.clone()))
+        Reply::bulk_array(hash.iter().map(|(f, _)| Bytes::copy_from_slice(f)))
     })
 }
 
@@ -189,7 +196,7 @@ pub fn hkeys(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// Reply: array of bulk strings; empty for a missing key. Errors: WRONGTYPE.
 pub fn hvals(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     read_whole(ctx, args, Reply::Array(Vec::new()), |hash| {
-        Reply::bulk_array(hash.iter().map(|(_, v)| v.clone()))
+        Reply::bulk_array(hash.iter().map(|(_, v)| Bytes::copy_from_slice(v)))
     })
 }
 

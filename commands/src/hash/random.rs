@@ -4,6 +4,7 @@
 //! is at least the size), a negative one for that many independent picks
 //! that may repeat. Read-only: nothing is logged.
 
+use bytes::Bytes;
 use rand::Rng;
 
 use super::read_hash;
@@ -71,7 +72,8 @@ pub fn hrandfield(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         let mut db = ctx.db();
         let field = read_hash(&mut db, &key, ctx.now_ms, |hash| {
             let at = rand::rng().random_range(0..hash.len());
-            hash.get_index(at).map(|(field, _)| field.clone())
+            hash.get_index(at)
+                .map(|(field, _)| Bytes::copy_from_slice(field))
         })?;
         return Ok(Reply::bulk_or_null(field.flatten()));
     };
@@ -92,15 +94,15 @@ pub fn hrandfield(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             return Ok(Reply::Array(Vec::new()));
         }
         let positions = pick_positions(hash.len(), count, hash.is_listpack())?;
-        let pairs = positions.into_iter().filter_map(|i| hash.get_index(i));
+        // One walk of a listpack, however many positions.
+        let pairs = hash.pairs_at(&positions).into_iter();
+        let bulk = |s: &[u8]| Reply::Bulk(Bytes::copy_from_slice(s));
         let items = match (with_values, resp3) {
-            (false, _) => pairs.map(|(f, _)| Reply::Bulk(f.clone())).collect(),
+            (false, _) => pairs.map(|(f, _)| bulk(f)).collect(),
             (true, true) => pairs
-                .map(|(f, v)| Reply::Array(vec![Reply::Bulk(f.clone()), Reply::Bulk(v.clone())]))
+                .map(|(f, v)| Reply::Array(vec![bulk(f), bulk(v)]))
                 .collect(),
-            (true, false) => pairs
-                .flat_map(|(f, v)| [Reply::Bulk(f.clone()), Reply::Bulk(v.clone())])
-                .collect(),
+            (true, false) => pairs.flat_map(|(f, v)| [bulk(f), bulk(v)]).collect(),
         };
         Ok(Reply::Array(items))
     })?;

@@ -132,10 +132,10 @@ pub fn hscan(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let found = read_hash(&mut db, &key, ctx.now_ms, |hash| {
         let scan = ElementScan::parse(cursor, args)?;
         let mut out = Vec::new();
-        let mut push = |(field, value): (&Bytes, &Bytes)| {
+        let mut push = |(field, value): (&[u8], &[u8])| {
             if scan.wants(field) {
-                out.push(field.clone());
-                out.push(value.clone());
+                out.push(Bytes::copy_from_slice(field));
+                out.push(Bytes::copy_from_slice(value));
             }
         };
         if hash.is_listpack() {
