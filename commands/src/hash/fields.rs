@@ -31,9 +31,11 @@ fn parse_pairs(args: &mut Parse, name: &str) -> Result<(Bytes, Vec<(Bytes, Bytes
 fn set_pairs(ctx: &mut Ctx, args: &Parse, key: &Bytes, pairs: Vec<(Bytes, Bytes)>) -> Result<i64> {
     let mut db = ctx.db();
     let hash = hash_or_create(&mut db, key, ctx.now_ms)?;
+    // Moved in, not cloned: a clone of an argument allocates a shared header.
     let added = pairs
         .into_iter()
-        .filter(|(field, value)| hash.set(field.clone(), value.clone()))
+        .map(|(field, value)| hash.set(field, value))
+        .filter(|&added| added)
         .count();
     db.log(ctx.now_ms, args.argv());
     Ok(added as i64)
