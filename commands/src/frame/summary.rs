@@ -156,23 +156,25 @@ fn text(ca: &StringChunked) -> Stats {
     }
     let nulls = ca.null_count();
     let distinct = short.len() + long.len();
-    // Lengths (in characters) per distinct value, not per row.
-    let short_values = short.iter().map(|(&k, &seen)| (unpack_short(k), seen));
-    let long_values = long.iter().map(|(&v, &seen)| (v.to_string(), seen));
+    // Lengths (in characters) per distinct value, not per row; only the
+    // top value is copied out.
     let mut min_len = usize::MAX;
     let mut max_len = 0;
-    let mut top: Option<(String, (usize, usize))> = None;
-    for (value, seen) in short_values.chain(long_values) {
-        let len = value.chars().count();
+    let mut top: Option<(Key, (usize, usize))> = None;
+    let short_keys = short.iter().map(|(&k, &seen)| (Key::Short(k), seen));
+    let long_keys = long.iter().map(|(&v, &seen)| (Key::Long(v), seen));
+    for (key, seen) in short_keys.chain(long_keys) {
+        let len = key.with_str(|v| v.chars().count());
         min_len = min_len.min(len);
         max_len = max_len.max(len);
         let better = top
             .as_ref()
             .is_none_or(|(_, best)| seen.0 > best.0 || (seen.0 == best.0 && seen.1 < best.1));
         if better {
-            top = Some((value, seen));
+            top = Some((key, seen));
         }
     }
+    let top = top.map(|(key, seen)| (key.with_str(str::to_string), seen));
     let extra = match top {
         Some((value, (count, _))) => vec![
             ("min_len", Reply::Integer(min_len as i64)),
@@ -190,6 +192,30 @@ fn text(ca: &StringChunked) -> Stats {
     (nulls, distinct, extra)
 }
 
+/// A distinct text value as [`text`] keys it.
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    /// Packed by [`pack_short`].
+    Short(u128),
+    /// Longer than 15 bytes.
+    Long(&'a str),
+}
+
+impl Key<'_> {
+    /// Calls `f` on the value, unpacking a short one on the stack.
+    fn with_str<R>(self, f: impl FnOnce(&str) -> R) -> R {
+        match self {
+            Key::Short(key) => {
+                let buf = key.to_le_bytes();
+                let len = usize::from(buf[15]).min(15);
+                // The bytes came from a &str whole, so they are valid UTF-8.
+                f(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+            }
+            Key::Long(value) => f(value),
+        }
+    }
+}
+
 /// `value`'s bytes in the low 15 bytes of a u128 (little-endian) and its
 /// length in the top byte, when it is at most 15 bytes long: equal keys
 /// exactly when the strings are equal.
@@ -202,14 +228,6 @@ fn pack_short(value: &str) -> Option<u128> {
     buf[..bytes.len()].copy_from_slice(bytes);
     buf[15] = bytes.len() as u8;
     Some(u128::from_le_bytes(buf))
-}
-
-/// The string [`pack_short`] packed into `key`.
-fn unpack_short(key: u128) -> String {
-    let buf = key.to_le_bytes();
-    let len = usize::from(buf[15]).min(15);
-    // The bytes came from a &str whole, so they are valid UTF-8.
-    String::from_utf8_lossy(&buf[..len]).into_owned()
 }
 
 fn temporal(rows: usize, mut values: Vec<i64>, show: impl Fn(i64) -> Option<String>) -> Stats {
@@ -269,7 +287,10 @@ mod tests {
                 "top_count=Integer(2)".to_string(),
             ]
         );
-        assert_eq!(unpack_short(pack_short(fifteen).unwrap()), fifteen);
+        assert_eq!(
+            Key::Short(pack_short(fifteen).unwrap()).with_str(str::to_string),
+            fifteen
+        );
         assert_eq!(pack_short(sixteen), None);
         assert_ne!(pack_short(""), pack_short("\0"));
     }

@@ -439,8 +439,9 @@ impl Db {
                     .then_some(old.lfu);
                 let old_at = old.expire_at;
                 let replaced = std::mem::replace(slot.get_mut(), fresh(old_lfu));
+                // A deadline kept unchanged is already in the set.
                 if let Some(old_at) = old_at
-                    && old_at != expire_at.unwrap_or(i64::MIN)
+                    && Some(old_at) != expire_at
                 {
                     self.deadlines.remove(&(old_at, slot.key().clone()));
                 }

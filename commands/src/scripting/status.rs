@@ -124,10 +124,10 @@ pub fn is_running(server: &Server) -> bool {
 /// and every other gets the `BUSY` error returned here. `None`: go ahead.
 /// Costs one atomic load when no script runs.
 pub async fn admit(server: &Server, argv: &[Bytes]) -> Option<Reply> {
-    let status = &server.scripts.status;
-    if !status.running.load(Relaxed) {
+    if !is_running(server) {
         return None;
     }
+    let status = &server.scripts.status;
     loop {
         let ended = status.ended.notified();
         tokio::pin!(ended);

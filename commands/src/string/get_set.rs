@@ -13,7 +13,6 @@ use bytes::Bytes;
 use super::expiry::{Expiry, OptionsFor, expire_deadline, parse_options};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
-
 use crate::keys::{read_with, string_of};
 use crate::keyspace::{Db, Value};
 use crate::parse::Parse;
@@ -66,21 +65,16 @@ pub(super) fn store_argv<'a>(
     expiry: Expiry,
     now_ms: i64,
 ) -> Vec<Cow<'a, [u8]>> {
-    let set = |extra: &mut dyn Iterator<Item = Cow<'a, [u8]>>| {
-        let mut argv = vec![Cow::Borrowed(&b"SET"[..]), key.into(), value.into()];
-        argv.extend(extra);
-        argv
-    };
-    match expiry {
-        Expiry::At(at) if at <= now_ms => vec![Cow::Borrowed(&b"DEL"[..]), key.into()],
-        Expiry::At(at) => set(&mut [
-            b"PXAT".as_slice().into(),
-            at.to_string().into_bytes().into(),
-        ]
-        .into_iter()),
-        Expiry::Keep => set(&mut std::iter::once(b"KEEPTTL".as_slice().into())),
-        Expiry::Default | Expiry::Persist => set(&mut std::iter::empty()),
+    if matches!(expiry, Expiry::At(at) if at <= now_ms) {
+        return vec![Cow::Borrowed(b"DEL"), key.into()];
     }
+    let mut argv = vec![Cow::Borrowed(&b"SET"[..]), key.into(), value.into()];
+    match expiry {
+        Expiry::At(at) => argv.extend([b"PXAT".into(), at.to_string().into_bytes().into()]),
+        Expiry::Keep => argv.push(b"KEEPTTL".into()),
+        Expiry::Default | Expiry::Persist => {}
+    }
+    argv
 }
 
 /// The string at `key` for a read command, counting a keyspace hit or miss.
