@@ -1,10 +1,19 @@
 //! Process memory accounting for `INFO memory` and `maxmemory`.
 //!
 //! The server binary installs [`CountingAlloc`] as its global allocator;
-//! it forwards to the system allocator and keeps a running total of live
-//! bytes, which is what Redis reports as `used_memory`.
+//! it forwards to mimalloc and keeps a running total of live bytes, which
+//! is what Redis reports as `used_memory`.
+//!
+//! mimalloc rather than glibc's malloc: a pipelined batch allocates and
+//! frees many small blocks of one size, which overflows glibc's per-thread
+//! cache (7 blocks a size) into its slower bins; mimalloc's free lists have
+//! no such bound. Under callgrind that made a pipelined GET 7.6% fewer
+//! instructions and an LPUSH 8.0% fewer. Redis itself ships with jemalloc
+//! for the same reason.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+
+use mimalloc::MiMalloc;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
 /// Threads that keep a counter of their own. Each of the first `SLOTS`
@@ -51,12 +60,12 @@ fn grew(size: usize) {
     note(size as isize);
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments
+// SAFETY: every method forwards to `MiMalloc` with the caller's arguments
 // unchanged; the counters are plain atomics and never affect allocation.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged, see above.
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { MiMalloc.alloc(layout) };
         if !p.is_null() {
             grew(layout.size());
         }
@@ -65,7 +74,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged, see above.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { MiMalloc.alloc_zeroed(layout) };
         if !p.is_null() {
             grew(layout.size());
         }
@@ -74,18 +83,36 @@ unsafe impl GlobalAlloc for CountingAlloc {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded unchanged, see above.
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { MiMalloc.dealloc(ptr, layout) };
         note(-(layout.size() as isize));
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded unchanged, see above.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { MiMalloc.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             note(new_size as isize - layout.size() as isize);
         }
         p
     }
+}
+
+/// Sets mimalloc's options; the binary calls it first thing in `main`.
+///
+/// Freed pages go back to the system at once (`purge_delay` 0, the same
+/// as `MIMALLOC_PURGE_DELAY=0`): by
+/// default mimalloc waits 10 ms and then purges only when the thread that
+/// owns them allocates again, so a server that went idle after loading 1M
+/// keys kept the keyspace's outgrown tables resident, 90 bytes a key of
+/// RSS that `used_memory` did not show. Under callgrind the pipelined
+/// benchmarks ran the same instruction counts either way.
+pub fn tune_allocator() {
+    // `mi_option_purge_delay` in mimalloc.h's `mi_option_e` (the bundled
+    // v2), which the Rust binding does not name.
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: sets an integer option; mimalloc reads its options racily by
+    // design, and this runs before any other thread exists.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
 }
 
 /// Live heap bytes (`used_memory`): the sum of the slots, so a few dozen

@@ -133,7 +133,8 @@ fn memory_doctor(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     })
 }
 
-/// `MEMORY MALLOC-STATS` — Redis's text for an allocator without statistics (libc).
+/// `MEMORY MALLOC-STATS` — Redis's text for an allocator it has no statistics
+/// for (framekv does not read mimalloc's).
 fn memory_malloc_stats(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     args.finish()?;
     let text = "Stats not supported for the current allocator";
@@ -144,7 +145,8 @@ fn memory_malloc_stats(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     })
 }
 
-/// `MEMORY PURGE` — nothing to purge with the system allocator. Reply: `+OK`.
+/// `MEMORY PURGE` — nothing to do: mimalloc hands unused pages back to the
+/// system on its own, shortly after they empty. Reply: `+OK`.
 fn memory_purge(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     args.finish()?;
     Ok(Reply::ok())

@@ -102,7 +102,7 @@ pub(super) fn memory_section(out: &mut Info, server: &Server) {
         rss as f64 / used as f64
     };
     out.field("mem_fragmentation_ratio", format!("{fragmentation:.2}"));
-    out.field("mem_allocator", "libc");
+    out.field("mem_allocator", "mimalloc");
     out.field("lazyfree_pending_objects", 0);
 }
 
