@@ -241,17 +241,19 @@ impl Connection {
                     return Ok(Stop::AfterFlush);
                 }
             }
+            // A running script: wait for it, or BUSY past its threshold.
+            // Checked first so that without a script no `admit` future is
+            // built (moving it into place cost more than the load).
             if commands::scripting::status::is_running(&self.server) {
                 // `admit` may wait for the script.
                 self.clock.restart();
-            }
-            // A running script: wait for it, or BUSY past its threshold.
-            if let Some(busy) = commands::scripting::status::admit(&self.server, &argv).await {
-                if let Reply::Error(line) = &busy {
-                    self.count_error(line);
+                if let Some(busy) = commands::scripting::status::admit(&self.server, &argv).await {
+                    if let Reply::Error(line) = &busy {
+                        self.count_error(line);
+                    }
+                    self.encode_reply(&busy);
+                    continue;
                 }
-                self.encode_reply(&busy);
-                continue;
             }
             let shutting_down = self.server.shutdown_requested();
             let reply = self.execute(argv);
@@ -259,7 +261,9 @@ impl Connection {
             // itself included) go out before the command's reply, as in Redis;
             // MONITOR lines (its own command's among them) after it.
             let mut after_reply = Vec::new();
-            while let Ok(item) = self.client.pushes.try_recv() {
+            while self.client.handle.output.has_queued()
+                && let Ok(item) = self.client.pushes.try_recv()
+            {
                 self.client.handle.output.taken(&item);
                 match item {
                     Outgoing::Push(items) => {

@@ -10,7 +10,7 @@ use crate::ctx::Ctx;
 use crate::error::CommandError;
 use crate::parse::Parse;
 use crate::reply::Reply;
-use crate::table::{CommandSpec, table};
+use crate::table::{CommandSpec, Flag, table};
 
 /// Executes one command (`argv[0]` is its name) for the client in `ctx` and
 /// returns its reply. Never panics on any input; every failure is an error
@@ -84,15 +84,15 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         crate::multi::flag_error(ctx);
         return Reply::Error(format!("ERR {why}"));
     }
-    if !ctx.client.authenticated && !spec.has_flag("no_auth") {
+    if !ctx.client.authenticated && !spec.has_flag(Flag::NoAuth) {
         spec.stats.count_rejected();
         return Reply::Error("NOAUTH Authentication required.".into());
     }
-    if ctx.server.aof.status.is_loading() && !ctx.client.aof_loader && !spec.has_flag("loading") {
+    if ctx.server.aof.status.is_loading() && !ctx.client.aof_loader && !spec.has_flag(Flag::Loading) {
         spec.stats.count_rejected();
         return Reply::Error("LOADING Redis is loading the dataset in memory".into());
     }
-    if spec.has_flag("write")
+    if spec.has_flag(Flag::Write)
         && !ctx.client.aof_loader
         && let Some(error) = ctx.server.aof.write_error()
     {
@@ -114,7 +114,7 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         crate::multi::flag_error(ctx);
         return Reply::Error(e.0);
     }
-    if !spec.has_flag("no_auth")
+    if !spec.has_flag(Flag::NoAuth)
         && let Err(e) = crate::acl::check(ctx, spec, &argv)
     {
         spec.stats.count_rejected();
@@ -141,9 +141,8 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         return Reply::Error(CommandError::wrong_arity(spec.name).0);
     };
     // `resolve` found the spec by this name, so it is argv[0] lower-cased.
-    let (top, sub) = spec.name.split_once('|').unwrap_or((spec.name, ""));
-    let mut parse = Parse::resolved(argv, top);
-    if !sub.is_empty() {
+    let mut parse = Parse::resolved(argv, spec.top_name);
+    if spec.top_name.len() < spec.name.len() {
         // The subcommand name was matched by `resolve`; handlers start after it.
         parse.try_next();
     }
@@ -154,7 +153,7 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     spec.stats.count_call(elapsed_us);
     // The cursor keeps the whole argv, so the slow log costs nothing unless
     // the command was slow.
-    if ctx.server.slowlog.is_slow(elapsed_us) && !spec.has_flag("skip_slowlog") {
+    if ctx.server.slowlog.is_slow(elapsed_us) && !spec.has_flag(Flag::SkipSlowlog) {
         let argv = parse.argv();
         let shown = &argv[..argv.len().min(crate::introspection::slowlog::MAX_ARGS)];
         let name = ctx.client.handle.info.lock().name.clone();

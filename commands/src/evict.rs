@@ -27,7 +27,7 @@ use rand::Rng;
 
 use crate::ctx::Ctx;
 use crate::state::Server;
-use crate::table::CommandSpec;
+use crate::table::{CommandSpec, Flag};
 
 /// Redis 7.0's reply to a `denyoom` command over `maxmemory`.
 pub const OOM_ERROR: &str = "OOM command not allowed when used memory > 'maxmemory'.";
@@ -69,7 +69,7 @@ pub fn refusal(ctx: &mut Ctx, spec: &CommandSpec, argv: &[Bytes]) -> Option<Stri
         let queued_denyoom = ctx.client.multi.as_ref().is_some_and(|m| {
             m.queue
                 .iter()
-                .any(|argv| crate::dispatch::resolve(argv).is_ok_and(|s| s.has_flag("denyoom")))
+                .any(|argv| crate::dispatch::resolve(argv).is_ok_and(|s| s.has_flag(Flag::Denyoom)))
         });
         if !queued_denyoom {
             return None;
@@ -81,7 +81,7 @@ pub fn refusal(ctx: &mut Ctx, spec: &CommandSpec, argv: &[Bytes]) -> Option<Stri
         ));
     }
     let always_allowed = matches!(spec.name, "discard" | "quit" | "reset");
-    let denyoom = spec.has_flag("denyoom") || (spec.name == "eval" && shebang_denyoom(argv));
+    let denyoom = spec.has_flag(Flag::Denyoom) || (spec.name == "eval" && shebang_denyoom(argv));
     let refuse = denyoom || (in_multi && !always_allowed);
     refuse.then(|| {
         crate::multi::flag_error(ctx);

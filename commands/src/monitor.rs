@@ -32,7 +32,7 @@ use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::parse::{Parse, parse_i64};
 use crate::reply::Reply;
-use crate::table::CommandSpec;
+use crate::table::{CommandSpec, Flag};
 
 /// The clients in `MONITOR` mode.
 #[derive(Default)]
@@ -129,8 +129,8 @@ pub fn keyspace_refusal(ctx: &Ctx, spec: &CommandSpec) -> Option<CommandError> {
     if !ctx.server.monitors.any() {
         return None;
     }
-    let touches_keys = spec.has_flag("write")
-        || spec.has_flag("readonly")
+    let touches_keys = spec.has_flag(Flag::Write)
+        || spec.has_flag(Flag::Readonly)
         || crate::pause::may_replicate(spec.name);
     (touches_keys && is_monitor(ctx))
         .then(|| CommandError::err("Replica can't interact with the keyspace"))
@@ -141,7 +141,7 @@ pub fn keyspace_refusal(ctx: &Ctx, spec: &CommandSpec) -> Option<CommandError> {
 /// atomic load when nobody monitors.
 #[inline]
 pub fn feed(ctx: &Ctx, spec: &CommandSpec, argv: &[Bytes]) {
-    if !ctx.server.monitors.any() || spec.has_flag("admin") || spec.has_flag("skip_monitor") {
+    if !ctx.server.monitors.any() || spec.has_flag(Flag::Admin) || spec.has_flag(Flag::SkipMonitor) {
         return;
     }
     feed_argv(ctx, argv);

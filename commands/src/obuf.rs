@@ -227,6 +227,15 @@ impl Pending {
         true
     }
 
+    /// True when messages wait in the client's channel, or are about to:
+    /// [`Pending::admit`] counts a message before sending it. One load,
+    /// where polling the channel costs a lock-free pop; a message whose
+    /// count this misses is taken after the next command, or when the
+    /// connection next waits.
+    pub fn has_queued(&self) -> bool {
+        self.queued.load(Relaxed) > 0
+    }
+
     /// The connection took `item` from the channel (to encode it).
     pub fn taken(&self, item: &Outgoing) {
         self.queued.fetch_sub(outgoing_size(item), Relaxed);

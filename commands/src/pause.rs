@@ -29,7 +29,7 @@ use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::parse::{Parse, parse_i64};
 use crate::reply::Reply;
-use crate::table::{CommandSpec, table};
+use crate::table::{CommandSpec, Flag, table};
 
 /// No pause in force.
 const NONE: u8 = 0;
@@ -124,7 +124,7 @@ pub fn held(ctx: &Ctx, argv: &[Bytes]) -> Option<(&'static CommandSpec, i64)> {
     let (mode, end_ms) = ctx.server.pause.current(crate::keyspace::now_ms())?;
     let spec = lookup(argv)?;
     // Refused before the pause check in Redis: answered at once.
-    if !ctx.client.authenticated && !spec.has_flag("no_auth") {
+    if !ctx.client.authenticated && !spec.has_flag(Flag::NoAuth) {
         return None;
     }
     if ctx.client.resp < 3
@@ -149,7 +149,7 @@ pub fn held(ctx: &Ctx, argv: &[Bytes]) -> Option<(&'static CommandSpec, i64)> {
 
 /// True for the commands a `WRITE` pause holds.
 fn writes(spec: &CommandSpec) -> bool {
-    spec.has_flag("write") || may_replicate(spec.name)
+    spec.has_flag(Flag::Write) || may_replicate(spec.name)
 }
 
 /// The spec `argv` runs, when it names a command (and subcommand) with a

@@ -133,6 +133,53 @@ impl KeySpecDef {
     }
 }
 
+/// The Redis command flags that code checks (`COMMAND INFO` lists all of
+/// a command's flags from [`CommandSpec::flags`]). Each is a bit, so that
+/// the checks dispatch makes on every command are a mask each, not a
+/// search of the flag names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u16)]
+pub enum Flag {
+    Admin = 1 << 0,
+    AllowBusy = 1 << 1,
+    Denyoom = 1 << 2,
+    Loading = 1 << 3,
+    Movablekeys = 1 << 4,
+    NoAuth = 1 << 5,
+    NoMulti = 1 << 6,
+    Noscript = 1 << 7,
+    Readonly = 1 << 8,
+    SkipMonitor = 1 << 9,
+    SkipSlowlog = 1 << 10,
+    Write = 1 << 11,
+}
+
+impl Flag {
+    /// Every checked flag with its name in Redis's flag list.
+    const NAMED: [(Flag, &'static str); 12] = [
+        (Flag::Admin, "admin"),
+        (Flag::AllowBusy, "allow_busy"),
+        (Flag::Denyoom, "denyoom"),
+        (Flag::Loading, "loading"),
+        (Flag::Movablekeys, "movablekeys"),
+        (Flag::NoAuth, "no_auth"),
+        (Flag::NoMulti, "no_multi"),
+        (Flag::Noscript, "noscript"),
+        (Flag::Readonly, "readonly"),
+        (Flag::SkipMonitor, "skip_monitor"),
+        (Flag::SkipSlowlog, "skip_slowlog"),
+        (Flag::Write, "write"),
+    ];
+
+    /// The bits of the checked flags among `names`.
+    fn bits_of(names: &[&str]) -> u16 {
+        Flag::NAMED
+            .iter()
+            .filter(|(_, name)| names.contains(name))
+            .fold(0, |bits, (flag, _)| bits | *flag as u16)
+    }
+}
+
 /// One command (or subcommand, named `parent|sub`).
 pub struct CommandSpec {
     /// Lower-case name; `config|get` for a subcommand.
@@ -142,6 +189,10 @@ pub struct CommandSpec {
     /// Redis command flags (`write`, `readonly`, `denyoom`, `fast`, `admin`,
     /// `noscript`, `loading`, `stale`, `pubsub`, `blocking`, `no_auth`, ...).
     pub flags: &'static [&'static str],
+    /// [`Flag`] bits of `flags`, set with them.
+    pub(crate) flag_bits: u16,
+    /// The top-level command's name: `name` up to any `|`.
+    pub top_name: &'static str,
     /// ACL categories without the `@` (`string`, `keyspace`, `read`, `write`, ...).
     pub categories: &'static [&'static str],
     /// Key positions.
@@ -255,6 +306,8 @@ impl CommandSpec {
             name,
             arity,
             flags: &[],
+            flag_bits: 0,
+            top_name: name.split_once('|').map_or(name, |(top, _)| top),
             categories: &[],
             keys: KeySpec::None,
             key_specs: &[],
@@ -283,6 +336,7 @@ impl CommandSpec {
     /// Sets the flags.
     pub fn flags(mut self, flags: &'static [&'static str]) -> Self {
         self.flags = flags;
+        self.flag_bits = Flag::bits_of(flags);
         self
     }
 
@@ -335,9 +389,9 @@ impl CommandSpec {
         self
     }
 
-    /// True when the command has the flag.
-    pub fn has_flag(&self, flag: &str) -> bool {
-        self.flags.contains(&flag)
+    /// True when the command has the flag (one mask).
+    pub fn has_flag(&self, flag: Flag) -> bool {
+        self.flag_bits & flag as u16 != 0
     }
 
     /// True when `argc` (including the name) satisfies the arity.
@@ -449,6 +503,23 @@ pub fn table() -> &'static CommandTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flag_bits_agree_with_the_flag_names() {
+        let specs = table()
+            .iter()
+            .flat_map(|spec| std::iter::once(spec).chain(spec.subcommands.iter()));
+        let mut seen = 0;
+        for spec in specs {
+            for (flag, name) in Flag::NAMED {
+                assert_eq!(spec.has_flag(flag), spec.flags.contains(&name), "{} {name}", spec.name);
+                seen |= spec.flag_bits & flag as u16;
+            }
+            assert_eq!(spec.top_name, spec.name.split('|').next().unwrap_or_default());
+        }
+        let all = Flag::NAMED.iter().fold(0, |bits, (flag, _)| bits | *flag as u16);
+        assert_eq!(seen, all, "every checked flag is on some command");
+    }
 
     #[test]
     fn every_command_is_lower_case_and_documented() {

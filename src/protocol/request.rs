@@ -73,6 +73,8 @@ pub struct RequestDecoder {
     bulk_len: Option<usize>,
     /// Arguments of the current multibulk read so far.
     args: Vec<Bytes>,
+    /// [`whole_request`]'s argument positions, kept between requests.
+    spans: Vec<(usize, usize)>,
 }
 
 impl RequestDecoder {
@@ -87,6 +89,11 @@ impl RequestDecoder {
         buf: &mut BytesMut,
         limits: &Limits,
     ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        if self.remaining == 0
+            && let Some(argv) = whole_request(buf, limits, &mut self.spans)
+        {
+            return Ok(Some(argv));
+        }
         if self.remaining == 0 {
             if buf.is_empty() {
                 return Ok(None);
@@ -197,6 +204,85 @@ fn bulk_header(buf: &mut BytesMut, limits: &Limits) -> Result<Option<usize>, Pro
     }
     buf.advance(cr + 2);
     Ok(Some(len))
+}
+
+/// Most arguments [`whole_request`] takes; a request with more goes the
+/// incremental way.
+const WHOLE_MAX_ARGS: usize = 32;
+
+/// Arguments at most this long are handed out as slices of the request's
+/// bytes by [`whole_request`]; `Parse` copies any it gives a handler to
+/// keep, so a stored value never holds the read buffer (bytes).
+const WHOLE_MAX_ARG: usize = 1024;
+
+/// The fast path for the common case, a complete multibulk of small
+/// arguments already buffered: its lines are scanned in place, then the
+/// request is split off the buffer at once and its arguments are slices of
+/// it (a reference count each, where a copy would be an allocation each).
+///
+/// Returns `None`, consuming nothing, for anything else (an inline or
+/// partial request, more than [`WHOLE_MAX_ARGS`] arguments or one longer
+/// than [`WHOLE_MAX_ARG`], anything over the client's limits, any line that
+/// is not plain digits): the incremental decoder then takes it, with its
+/// exact error texts.
+fn whole_request(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    spans: &mut Vec<(usize, usize)>,
+) -> Option<Vec<Bytes>> {
+    let bytes: &[u8] = buf;
+    if bytes.first() != Some(&b'*') {
+        return None;
+    }
+    let (count, mut pos) = digits_line(bytes, 1)?;
+    if count == 0 || count > WHOLE_MAX_ARGS || (count > 10 && !limits.authenticated) {
+        return None;
+    }
+    spans.clear();
+    for _ in 0..count {
+        if bytes.get(pos) != Some(&b'$') {
+            return None;
+        }
+        let (len, start) = digits_line(bytes, pos + 1)?;
+        if len > WHOLE_MAX_ARG || len as u64 > limits.max_bulk_len {
+            return None;
+        }
+        // Redis skips the two bytes after the payload without checking them.
+        pos = start + len + 2;
+        if pos > bytes.len() {
+            return None;
+        }
+        spans.push((start, len));
+    }
+    let request = buf.split_to(pos).freeze();
+    Some(
+        spans
+            .iter()
+            .map(|&(start, len)| request.slice(start..start + len))
+            .collect(),
+    )
+}
+
+/// Reads a count or length line's digits starting at `from`: returns the
+/// value and where the next line starts, or `None` unless the line is
+/// complete and is 1 to 9 digits without a leading zero (or `0` itself), the
+/// form every client sends (anything else goes to [`parse_i64`]'s checks).
+fn digits_line(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
+    let mut value = 0usize;
+    let mut pos = from;
+    loop {
+        let &b = bytes.get(pos)?;
+        if b == b'\r' {
+            break;
+        }
+        if !b.is_ascii_digit() || pos - from == 9 || (pos > from && value == 0) {
+            return None;
+        }
+        value = value * 10 + (b - b'0') as usize;
+        pos += 1;
+    }
+    // The byte after `\r` is skipped unchecked, as the incremental path does.
+    (pos > from && pos + 2 <= bytes.len()).then_some((value, pos + 2))
 }
 
 /// Reads one inline request (a line ending in `\n` or `\r\n`).
@@ -318,6 +404,64 @@ mod tests {
             d.next(&mut buf, &closed).unwrap_err().0,
             "unauthenticated bulk length"
         );
+    }
+
+    /// Decodes `input` fed one byte at a time: the incremental path takes
+    /// every request, as the fast one only sees complete requests.
+    fn decode_bytewise(input: &[u8]) -> (Vec<Vec<Bytes>>, Result<(), ProtocolError>, usize) {
+        let mut decoder = RequestDecoder::default();
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        for byte in input {
+            buf.extend_from_slice(&[*byte]);
+            loop {
+                match decoder.next(&mut buf, &OPEN) {
+                    Ok(Some(argv)) => out.push(argv),
+                    Ok(None) => break,
+                    Err(e) => return (out, Err(e), buf.len()),
+                }
+            }
+        }
+        (out, Ok(()), buf.len())
+    }
+
+    #[test]
+    fn the_whole_request_path_agrees_with_the_incremental_one() {
+        let many: String = (0..40).map(|i| format!("$1\r\n{}\r\n", i % 10)).collect();
+        let inputs: Vec<Vec<u8>> = vec![
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n".to_vec(),
+            b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n".to_vec(),
+            b"*01\r\n$4\r\nPING\r\n".to_vec(),
+            b"*1\r\n$04\r\nPING\r\n".to_vec(),
+            b"*1\r\n$-1\r\n".to_vec(),
+            b"*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n".to_vec(),
+            b"*2\r\n$3\r\nGET\r\n:1\r\n".to_vec(),
+            b"*0\r\n*1\r\n$1\r\na\r\n".to_vec(),
+            b"*1\r\n$1234567890\r\n".to_vec(),
+            b"*1\n$4\r\nPING\r\n".to_vec(),
+            format!("*40\r\n{many}").into_bytes(),
+            format!("*1\r\n$1025\r\n{}\r\n", "x".repeat(1025)).into_bytes(),
+        ];
+        for input in inputs {
+            let (whole, whole_end, whole_left) = decode_all(&input);
+            let (bytewise, bytewise_end, bytewise_left) = decode_bytewise(&input);
+            let text = String::from_utf8_lossy(&input);
+            assert_eq!((&whole, &whole_end), (&bytewise, &bytewise_end), "{text:?}");
+            if whole_end.is_ok() {
+                // After an error, fed bytewise, the rest was never buffered.
+                assert_eq!(whole_left, bytewise_left, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn whole_requests_are_sliced_not_copied() {
+        let mut buf = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1"[..]);
+        let start = buf.as_ptr() as usize;
+        let argv = RequestDecoder::default().next(&mut buf, &OPEN).unwrap().unwrap();
+        assert_eq!(argv, vec![Bytes::from("GET"), Bytes::from("key")]);
+        assert_eq!(argv[1].as_ptr() as usize - start, 17, "a slice of the read buffer");
+        assert_eq!(&buf[..], b"*1");
     }
 
     #[test]

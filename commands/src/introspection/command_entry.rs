@@ -2,7 +2,7 @@
 //! its [`CommandSpec`], in Redis 7.0's shapes.
 
 use crate::reply::Reply;
-use crate::table::{CommandSpec, KeySpec, KeySpecDef, table};
+use crate::table::{CommandSpec, Flag, KeySpec, KeySpecDef, table};
 
 use super::docs_args;
 
@@ -38,7 +38,7 @@ pub fn info_entry(spec: &CommandSpec) -> Reply {
         .iter()
         .map(|f| Reply::Status((*f).into()))
         .collect();
-    if matches!(spec.keys, KeySpec::Keynum { .. }) && !spec.has_flag("movablekeys") {
+    if matches!(spec.keys, KeySpec::Keynum { .. }) && !spec.has_flag(Flag::Movablekeys) {
         flags.push(Reply::Status("movablekeys".into()));
     }
     let categories = spec
@@ -80,7 +80,7 @@ pub fn info_entry(spec: &CommandSpec) -> Reply {
 /// specifications): `RO access` for read-only commands, otherwise Redis's
 /// worst case `RW access update`.
 pub fn key_flags(spec: &CommandSpec) -> &'static [&'static str] {
-    if spec.has_flag("readonly") && !spec.has_flag("write") {
+    if spec.has_flag(Flag::Readonly) && !spec.has_flag(Flag::Write) {
         &["RO", "access"]
     } else {
         &["RW", "access", "update"]

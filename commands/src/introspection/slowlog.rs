@@ -192,7 +192,9 @@ pub fn redacted_positions(argv: &[Bytes]) -> Vec<usize> {
 
 fn truncate_arg(arg: &Bytes) -> Bytes {
     if arg.len() <= MAX_ARG_BYTES {
-        return arg.clone();
+        // A copy: the argument may be a slice of the client's read buffer,
+        // which an entry should not keep alive.
+        return Bytes::copy_from_slice(arg);
     }
     let mut out = arg[..MAX_ARG_BYTES].to_vec();
     out.extend_from_slice(format!("... ({} more bytes)", arg.len() - MAX_ARG_BYTES).as_bytes());

@@ -19,7 +19,7 @@ use crate::dispatch;
 use crate::error::{CommandError, Result};
 use crate::parse::Parse;
 use crate::reply::Reply;
-use crate::table::{CommandSpec, KeySpecDef};
+use crate::table::{CommandSpec, Flag, KeySpecDef};
 
 /// A transaction being queued.
 #[derive(Default)]
@@ -55,7 +55,7 @@ pub fn queue(ctx: &mut Ctx, spec: &CommandSpec, argv: Vec<Bytes>) -> Reply {
     let Some(multi) = ctx.client.multi.as_mut() else {
         return Reply::Error("ERR internal error: no transaction".into());
     };
-    if spec.has_flag("no_multi") {
+    if spec.has_flag(Flag::NoMulti) {
         multi.dirty = true;
         return Reply::Error("ERR Command not allowed inside a transaction".into());
     }
@@ -223,7 +223,7 @@ fn exec(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         unwatch_all(ctx);
         let writes = multi.queue.iter().any(|argv| {
             dispatch::resolve(argv).is_ok_and(|spec| {
-                spec.has_flag("write") || crate::scripting::runs_script(spec.name.as_bytes())
+                spec.has_flag(Flag::Write) || crate::scripting::runs_script(spec.name.as_bytes())
             })
         });
         if writes {

@@ -208,7 +208,7 @@ fn redis_call(
     };
     // `no_multi` commands (FRAME.*) take table locks, which must never be
     // waited for while every database is held.
-    if spec.has_flag("noscript") || spec.has_flag("no_multi") {
+    if spec.has_flag(crate::table::Flag::Noscript) || spec.has_flag(crate::table::Flag::NoMulti) {
         return error_table(lua, "ERR This Redis command is not allowed from script");
     }
     if spec.name == "xread" && argv.iter().any(|a| a.eq_ignore_ascii_case(b"block")) {
@@ -219,7 +219,7 @@ fn redis_call(
     }
     let resp3 = {
         let mut state = state.borrow_mut();
-        if spec.has_flag("write") {
+        if spec.has_flag(crate::table::Flag::Write) {
             if state.read_only {
                 drop(state);
                 return error_table(
@@ -227,7 +227,7 @@ fn redis_call(
                     "ERR Write commands are not allowed from read-only scripts.",
                 );
             }
-            if spec.has_flag("denyoom")
+            if spec.has_flag(crate::table::Flag::Denyoom)
                 && !state.allow_oom
                 && !ctx.server.scripts.status.has_written()
                 && crate::evict::over_limit(ctx.server)
