@@ -86,6 +86,19 @@ impl Parse {
         self.try_next().ok_or_else(CommandError::syntax)
     }
 
+    /// The next argument as a key, shared with the request instead of
+    /// copied: for the key a handler looks up, and passes to [`Db`]
+    /// (which keeps a copy of any key it stores) and to `Db::log`, nothing
+    /// else: kept elsewhere, a shared key would hold the client's read
+    /// buffer alive. Error: `ERR syntax error` when none is left.
+    ///
+    /// [`Db`]: crate::keyspace::Db
+    pub fn next_key(&mut self) -> Result<Bytes> {
+        let arg = self.argv.get(self.pos).ok_or_else(CommandError::syntax)?;
+        self.pos += 1;
+        Ok(arg.clone())
+    }
+
     /// The next argument, if any.
     pub fn try_next(&mut self) -> Option<Bytes> {
         let arg = self.argv.get(self.pos).map(own);

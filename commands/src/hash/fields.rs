@@ -13,7 +13,7 @@ use crate::reply::Reply;
 /// Reads `key field value [field value ...]`. Error: the arity error of
 /// `name` when a value is missing, as Redis checks it before the key.
 fn parse_pairs(args: &mut Parse, name: &str) -> Result<(Bytes, Vec<(Bytes, Bytes)>)> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     let rest = args.rest();
     if !rest.len().is_multiple_of(2) {
         return Err(CommandError::wrong_arity(name));

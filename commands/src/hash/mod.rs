@@ -64,11 +64,10 @@ pub(crate) fn hash_or_create<'a>(
     key: &Bytes,
     now_ms: i64,
 ) -> Result<&'a mut HashValue> {
-    if write_hash(db, key, now_ms)?.is_none() {
-        db.insert(key.clone(), Value::Hash(Box::default()), None, now_ms);
+    match &mut db.get_or_insert_with(key, now_ms, || Value::Hash(Box::default())).value {
+        Value::Hash(hash) => Ok(hash),
+        _ => Err(CommandError::wrong_type()),
     }
-    // Just inserted when missing, so this finds a hash.
-    write_hash(db, key, now_ms)?.ok_or_else(CommandError::no_such_key)
 }
 
 /// The hash family's commands.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
+use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
 
 use super::lfu::{Lfu, LfuConfig};
 use super::value::Value;
@@ -79,6 +80,14 @@ impl Entry {
             _ => 1,
         }
     }
+}
+
+/// A key as the keyspace stores it: in an allocation of its own, whatever
+/// `key` shares (a handler's key may be a slice of the client's read
+/// buffer, see `Parse::next_key`), and without the reference-counted header
+/// a clone of a copied argument would add.
+fn kept(key: &[u8]) -> Bytes {
+    Bytes::copy_from_slice(key)
 }
 
 /// One database. Keys live in an insertion-ordered hash map so that `SCAN`
@@ -348,6 +357,36 @@ impl Db {
         self.entries.get_index(index).map(|(_, entry)| entry)
     }
 
+    /// The live entry at `key`, as [`Db::get`]; when there is none, a new
+    /// entry with the value `make` returns and no TTL. One hash lookup for
+    /// an existing key (a container command's usual case), where a `get`
+    /// and then an `insert` would be two.
+    pub fn get_or_insert_with(
+        &mut self,
+        key: &[u8],
+        now_ms: i64,
+        make: impl FnOnce() -> Value,
+    ) -> &mut Entry {
+        let index = match self.live_index(key, now_ms) {
+            Some(index) => {
+                let lfu = self.lfu.params();
+                // `live_index` just found it there.
+                let (_, entry) = self.entries.get_index_mut(index).expect("live index");
+                entry.last_access_ms = now_ms;
+                if let Some(params) = lfu {
+                    entry.lfu.touch(now_ms, params, rand::random());
+                }
+                return entry;
+            }
+            None => {
+                self.insert(kept(key), make(), None, now_ms);
+                // A new key goes at the end of the map.
+                self.entries.len() - 1
+            }
+        };
+        self.entries.get_index_mut(index).expect("just inserted").1
+    }
+
     /// The position of `key`'s live entry, with one hash lookup; an expired
     /// entry is removed first (see `expire_if_needed`) and reported missing.
     fn live_index(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
@@ -406,7 +445,7 @@ impl Db {
         now_ms: i64,
     ) -> Option<Entry> {
         if let Some(at) = expire_at {
-            self.deadlines.insert((at, key.clone()));
+            self.deadlines.insert((at, kept(&key)));
         }
         let lfu_params = self.lfu.params();
         let fresh = |old_lfu: Option<Lfu>| {
@@ -425,13 +464,14 @@ impl Db {
                 string_form: StringForm::Encoded,
             }
         };
-        // One hash lookup, through the entry API.
-        match self.entries.entry(key) {
-            indexmap::map::Entry::Vacant(slot) => {
-                slot.insert(fresh(None));
+        // One hash lookup, through the raw entry API: the key is copied
+        // only when it is new.
+        match self.entries.raw_entry_mut_v1().from_key(&key[..]) {
+            RawEntryMut::Vacant(slot) => {
+                slot.insert(kept(&key), fresh(None));
                 None
             }
-            indexmap::map::Entry::Occupied(mut slot) => {
+            RawEntryMut::Occupied(mut slot) => {
                 let old = slot.get();
                 let old_lfu = old
                     .expire_at
@@ -459,9 +499,9 @@ impl Db {
             self.deadlines.remove(&(old_at, key.clone()));
         }
         if let Some(at) = entry.expire_at {
-            self.deadlines.insert((at, key.clone()));
+            self.deadlines.insert((at, kept(&key)));
         }
-        self.entries.insert(key, entry)
+        self.entries.insert(kept(&key), entry)
     }
 
     /// Sets the LFU data of `key` (a fresh counter for `COPY`'s new

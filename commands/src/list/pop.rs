@@ -97,7 +97,7 @@ fn pop(ctx: &mut Ctx, args: &mut Parse, end: End) -> Result<Reply> {
     if args.arg_count() > 2 {
         return Err(CommandError::wrong_arity(args.name()));
     }
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     let count = match args.try_next() {
         Some(raw) => Some(parse_at_least(
             &raw,

@@ -41,7 +41,7 @@ pub fn rpushx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 }
 
 fn push(ctx: &mut Ctx, args: &mut Parse, end: End, only_existing: bool) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     let items = args.rest();
     let mut db = ctx.db();
     if only_existing && list_mut(&mut db, &key, ctx.now_ms)?.is_none() {

@@ -25,7 +25,7 @@ pub fn llen(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// is empty). Errors: `ERR value is not an integer or out of range`
 /// (checked before the key), WRONGTYPE.
 pub fn lrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     let start = parse_index(&args.next_bytes()?)?;
     let stop = parse_index(&args.next_bytes()?)?;
     args.finish()?;

@@ -64,11 +64,10 @@ pub(crate) fn set_or_create<'a>(
     key: &Bytes,
     now_ms: i64,
 ) -> Result<&'a mut SetValue> {
-    if write_set(db, key, now_ms)?.is_none() {
-        db.insert(key.clone(), Value::Set(Box::default()), None, now_ms);
+    match &mut db.get_or_insert_with(key, now_ms, || Value::Set(Box::default())).value {
+        Value::Set(set) => Ok(set),
+        _ => Err(CommandError::wrong_type()),
     }
-    // Just inserted when missing, so this finds a set.
-    write_set(db, key, now_ms)?.ok_or_else(CommandError::no_such_key)
 }
 
 /// Removes `key` when its set is empty (after a removal).

@@ -45,7 +45,7 @@ fn log_srem(db: &Db, now_ms: i64, key: &Bytes, popped: &[Bytes]) {
 /// (count not a non-negative integer), `ERR syntax error` (more
 /// arguments), WRONGTYPE.
 pub fn spop(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     if args.remaining() > 1 {
         return Err(CommandError::syntax());
     }

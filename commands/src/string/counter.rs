@@ -19,21 +19,21 @@ use crate::reply::Reply;
 /// Reply: the new value. Errors: `ERR value is not an integer or out of range`,
 /// `ERR increment or decrement would overflow`, WRONGTYPE.
 pub fn incr(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     args.finish()?;
     incr_by(ctx, args, key, 1)
 }
 
 /// `DECR key` — subtracts 1; see [`incr`].
 pub fn decr(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     args.finish()?;
     incr_by(ctx, args, key, -1)
 }
 
 /// `INCRBY key increment` — adds `increment`; see [`incr`].
 pub fn incrby(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     let delta = args.next_i64()?;
     args.finish()?;
     incr_by(ctx, args, key, delta)
@@ -42,7 +42,7 @@ pub fn incrby(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// `DECRBY key decrement` — subtracts `decrement`; see [`incr`].
 /// Extra error: `ERR decrement would overflow` for -9223372036854775808.
 pub fn decrby(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     let delta = args.next_i64()?;
     args.finish()?;
     let Some(negated) = delta.checked_neg() else {

@@ -88,7 +88,7 @@ pub(super) fn read_string(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option
 /// Reply: bulk string, or null when the key does not exist.
 /// Errors: WRONGTYPE for a non-string key.
 pub fn get(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     args.finish()?;
     let value = read_string(&mut ctx.db(), &key, ctx.now_ms)?;
     Ok(Reply::bulk_or_null(value))
@@ -105,7 +105,7 @@ pub fn get(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// `ERR invalid expire time in 'set' command`, and WRONGTYPE with `GET` on a
 /// non-string key (nothing is written then). Logged as [`store_argv`] says.
 pub fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     let value = args.next_bytes()?;
     let opts = parse_options(args, OptionsFor::Set, ctx.now_ms)?;
     let now = ctx.now_ms;

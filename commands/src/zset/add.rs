@@ -58,17 +58,24 @@ fn nan_error() -> CommandError {
 /// and `ERR resulting score is not a number (NaN)` for an `INCR` of
 /// `inf` by `-inf`.
 pub fn zadd(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     let mut flags = AddFlags::default();
     while let Some(word) = args.peek() {
-        let flag = match word.to_ascii_uppercase().as_slice() {
-            b"NX" => &mut flags.nx,
-            b"XX" => &mut flags.xx,
-            b"GT" => &mut flags.gt,
-            b"LT" => &mut flags.lt,
-            b"CH" => &mut flags.ch,
-            b"INCR" => &mut flags.incr,
-            _ => break,
+        let is = |name: &[u8]| word.eq_ignore_ascii_case(name);
+        let flag = if is(b"NX") {
+            &mut flags.nx
+        } else if is(b"XX") {
+            &mut flags.xx
+        } else if is(b"GT") {
+            &mut flags.gt
+        } else if is(b"LT") {
+            &mut flags.lt
+        } else if is(b"CH") {
+            &mut flags.ch
+        } else if is(b"INCR") {
+            &mut flags.incr
+        } else {
+            break;
         };
         *flag = true;
         args.try_next();
@@ -92,10 +99,13 @@ pub fn zadd(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             "INCR option supports a single increment-element pair",
         ));
     }
-    let pairs = rest
-        .chunks_exact(2)
-        .map(|pair| Ok((score_arg(&pair[0])?, pair[1].clone())))
-        .collect::<Result<Vec<_>>>()?;
+    // Members moved in, not cloned: a clone of an argument allocates a
+    // shared header.
+    let mut rest = rest.into_iter();
+    let mut pairs = Vec::with_capacity(rest.len() / 2);
+    while let (Some(score), Some(member)) = (rest.next(), rest.next()) {
+        pairs.push((score_arg(&score)?, member));
+    }
     add_generic(ctx, args, key, flags, pairs)
 }
 

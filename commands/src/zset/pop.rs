@@ -91,7 +91,7 @@ pub fn zpopmax(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 }
 
 fn pop_generic(ctx: &mut Ctx, args: &mut Parse, max: bool) -> Result<Reply> {
-    let key = args.next_bytes()?;
+    let key = args.next_key()?;
     let count_arg = args.try_next();
     args.finish()?;
     let count = match &count_arg {
