@@ -95,25 +95,13 @@ fn bulk(out: &mut BytesMut, bytes: &[u8]) {
     out.put_slice(b"\r\n");
 }
 
-/// `<kind><n>\r\n`, formatting `n` without going through `fmt`.
+/// `<kind><n>\r\n`, formatting `n` with `itoa` (not through `fmt`).
 fn header(out: &mut BytesMut, kind: u8, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut pos = digits.len();
-    let mut value = n.unsigned_abs();
-    loop {
-        pos -= 1;
-        digits[pos] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    out.reserve(24);
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n).as_bytes();
+    out.reserve(digits.len() + 3);
     out.put_u8(kind);
-    if n < 0 {
-        out.put_u8(b'-');
-    }
-    out.put_slice(&digits[pos..]);
+    out.put_slice(digits);
     out.put_slice(b"\r\n");
 }
 

@@ -120,13 +120,7 @@ fn format_float(value: f64) -> String {
 /// `n` in decimal, as a string value: formatted on the stack, then one
 /// exactly-sized allocation.
 fn integer_text(n: i64) -> Bytes {
-    use std::io::Write;
-    let mut buf = [0u8; 20];
-    let mut cursor = &mut buf[..];
-    // 20 bytes hold every i64 ("-9223372036854775808"), so this cannot fail.
-    let _ = write!(cursor, "{n}");
-    let len = 20 - cursor.len();
-    Bytes::copy_from_slice(&buf[..len])
+    Bytes::copy_from_slice(itoa::Buffer::new().format(n).as_bytes())
 }
 
 #[cfg(test)]
