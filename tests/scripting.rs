@@ -176,6 +176,15 @@ fn return_values_convert_as_redis_7_does() {
         eval(&mut wire, "return redis.call('zscore','z','m')"),
         "$3\r\n1.5\r\n"
     );
+    // A list range is a Lua array of strings (framekv encodes it ahead).
+    wire.call(&["RPUSH", "l", "a", "", "ccc"]);
+    assert_eq!(
+        eval(
+            &mut wire,
+            "local r = redis.call('lrange','l',0,-1) return {#r, r[1], r[2], r[3], type(r[3])}"
+        ),
+        "*5\r\n:3\r\n$1\r\na\r\n$0\r\n\r\n$3\r\nccc\r\n$6\r\nstring\r\n"
+    );
     assert_eq!(
         eval(
             &mut wire,

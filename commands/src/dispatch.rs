@@ -88,7 +88,8 @@ fn run(ctx: &mut Ctx, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
         spec.stats.count_rejected();
         return Reply::Error("NOAUTH Authentication required.".into());
     }
-    if ctx.server.aof.status.is_loading() && !ctx.client.aof_loader && !spec.has_flag(Flag::Loading) {
+    if ctx.server.aof.status.is_loading() && !ctx.client.aof_loader && !spec.has_flag(Flag::Loading)
+    {
         spec.stats.count_rejected();
         return Reply::Error("LOADING Redis is loading the dataset in memory".into());
     }

@@ -141,7 +141,8 @@ pub fn keyspace_refusal(ctx: &Ctx, spec: &CommandSpec) -> Option<CommandError> {
 /// atomic load when nobody monitors.
 #[inline]
 pub fn feed(ctx: &Ctx, spec: &CommandSpec, argv: &[Bytes]) {
-    if !ctx.server.monitors.any() || spec.has_flag(Flag::Admin) || spec.has_flag(Flag::SkipMonitor) {
+    if !ctx.server.monitors.any() || spec.has_flag(Flag::Admin) || spec.has_flag(Flag::SkipMonitor)
+    {
         return;
     }
     feed_argv(ctx, argv);

@@ -304,6 +304,12 @@ fn reply_size(reply: &Reply) -> u64 {
         Reply::Status(s) => 16 + s.len() as u64,
         Reply::Error(s) | Reply::Verbatim(s) => 16 + s.len() as u64,
         Reply::Array(items) | Reply::Set(items) => 16 + items.iter().map(reply_size).sum::<u64>(),
+        Reply::Bulks(bulks) => {
+            16 + bulks
+                .items()
+                .map(|item| 16 + item.len() as u64)
+                .sum::<u64>()
+        }
         Reply::Map(pairs) => {
             16 + pairs
                 .iter()

@@ -512,12 +512,22 @@ mod tests {
         let mut seen = 0;
         for spec in specs {
             for (flag, name) in Flag::NAMED {
-                assert_eq!(spec.has_flag(flag), spec.flags.contains(&name), "{} {name}", spec.name);
+                assert_eq!(
+                    spec.has_flag(flag),
+                    spec.flags.contains(&name),
+                    "{} {name}",
+                    spec.name
+                );
                 seen |= spec.flag_bits & flag as u16;
             }
-            assert_eq!(spec.top_name, spec.name.split('|').next().unwrap_or_default());
+            assert_eq!(
+                spec.top_name,
+                spec.name.split('|').next().unwrap_or_default()
+            );
         }
-        let all = Flag::NAMED.iter().fold(0, |bits, (flag, _)| bits | *flag as u16);
+        let all = Flag::NAMED
+            .iter()
+            .fold(0, |bits, (flag, _)| bits | *flag as u16);
         assert_eq!(seen, all, "every checked flag is on some command");
     }
 

@@ -23,6 +23,7 @@ pub fn encode(out: &mut BytesMut, reply: &Reply, resp3: bool) {
         Reply::NullArray if resp3 => out.put_slice(b"_\r\n"),
         Reply::NullArray => out.put_slice(b"*-1\r\n"),
         Reply::Array(items) => aggregate(out, b'*', items, resp3),
+        Reply::Bulks(bulks) => out.put_slice(bulks.resp()),
         Reply::Set(items) => aggregate(out, if resp3 { b'~' } else { b'*' }, items, resp3),
         Reply::Map(pairs) => {
             if resp3 {

@@ -458,9 +458,16 @@ mod tests {
     fn whole_requests_are_sliced_not_copied() {
         let mut buf = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1"[..]);
         let start = buf.as_ptr() as usize;
-        let argv = RequestDecoder::default().next(&mut buf, &OPEN).unwrap().unwrap();
+        let argv = RequestDecoder::default()
+            .next(&mut buf, &OPEN)
+            .unwrap()
+            .unwrap();
         assert_eq!(argv, vec![Bytes::from("GET"), Bytes::from("key")]);
-        assert_eq!(argv[1].as_ptr() as usize - start, 17, "a slice of the read buffer");
+        assert_eq!(
+            argv[1].as_ptr() as usize - start,
+            17,
+            "a slice of the read buffer"
+        );
         assert_eq!(&buf[..], b"*1");
     }
 

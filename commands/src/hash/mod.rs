@@ -64,7 +64,10 @@ pub(crate) fn hash_or_create<'a>(
     key: &Bytes,
     now_ms: i64,
 ) -> Result<&'a mut HashValue> {
-    match &mut db.get_or_insert_with(key, now_ms, || Value::Hash(Box::default())).value {
+    match &mut db
+        .get_or_insert_with(key, now_ms, || Value::Hash(Box::default()))
+        .value
+    {
         Value::Hash(hash) => Ok(hash),
         _ => Err(CommandError::wrong_type()),
     }

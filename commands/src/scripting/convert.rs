@@ -36,6 +36,13 @@ pub fn reply_to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<Value>
         Reply::Null | Reply::NullArray if resp3 => Value::Nil,
         Reply::Null | Reply::NullArray => Value::Boolean(false),
         Reply::Array(items) => sequence(lua, items, resp3)?,
+        Reply::Bulks(bulks) => {
+            let table = lua.create_table_with_capacity(bulks.items().len(), 0)?;
+            for (i, item) in bulks.items().enumerate() {
+                table.raw_set(i + 1, lua.create_string(item)?)?;
+            }
+            Value::Table(table)
+        }
         Reply::Set(items) if resp3 => {
             let members = lua.create_table()?;
             for item in items {

@@ -136,8 +136,8 @@ pub async fn admit(server: &Server, argv: &[Bytes]) -> Option<Reply> {
         let threshold =
             Duration::from_millis(server.config.get_i64("busy-reply-threshold").max(0) as u64);
         if elapsed >= threshold {
-            let allowed =
-                crate::dispatch::resolve(argv).is_ok_and(|spec| spec.has_flag(crate::table::Flag::AllowBusy));
+            let allowed = crate::dispatch::resolve(argv)
+                .is_ok_and(|spec| spec.has_flag(crate::table::Flag::AllowBusy));
             return if allowed {
                 None
             } else {

@@ -22,7 +22,10 @@ pub fn sadd(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let mut db = ctx.db();
     let set = set_or_create(&mut db, &key, ctx.now_ms)?;
     // Moved in, not cloned: a clone of an argument allocates a shared header.
-    let added = members.into_iter().filter_map(|m| set.insert(m).then_some(())).count();
+    let added = members
+        .into_iter()
+        .filter_map(|m| set.insert(m).then_some(()))
+        .count();
     if added > 0 {
         db.log(ctx.now_ms, args.argv());
     }

@@ -64,7 +64,10 @@ pub(crate) fn set_or_create<'a>(
     key: &Bytes,
     now_ms: i64,
 ) -> Result<&'a mut SetValue> {
-    match &mut db.get_or_insert_with(key, now_ms, || Value::Set(Box::default())).value {
+    match &mut db
+        .get_or_insert_with(key, now_ms, || Value::Set(Box::default()))
+        .value
+    {
         Value::Set(set) => Ok(set),
         _ => Err(CommandError::wrong_type()),
     }
