@@ -379,7 +379,7 @@ impl Db {
                 return entry;
             }
             None => {
-                self.insert(kept(key), make(), None, now_ms);
+                self.insert(key, make(), None, now_ms);
                 // A new key goes at the end of the map.
                 self.entries.len() - 1
             }
@@ -430,7 +430,8 @@ impl Db {
     }
 
     /// Stores `value` at `key` with expiry `expire_at`, replacing any old value
-    /// and its TTL. Returns the old entry, if there was one.
+    /// and its TTL. Returns the old entry, if there was one. A new key is
+    /// stored as a copy of `key`'s bytes (see [`kept`]).
     ///
     /// An overwritten key keeps its position in the map, so a `SCAN` in
     /// progress neither loses nor repeats it. Under an LFU policy it also
@@ -439,13 +440,14 @@ impl Db {
     /// otherwise, and for a new or expired key, the counter starts afresh.
     pub fn insert(
         &mut self,
-        key: Bytes,
+        key: impl AsRef<[u8]>,
         value: Value,
         expire_at: Option<i64>,
         now_ms: i64,
     ) -> Option<Entry> {
+        let key = key.as_ref();
         if let Some(at) = expire_at {
-            self.deadlines.insert((at, kept(&key)));
+            self.deadlines.insert((at, kept(key)));
         }
         let lfu_params = self.lfu.params();
         let fresh = |old_lfu: Option<Lfu>| {
@@ -466,9 +468,9 @@ impl Db {
         };
         // One hash lookup, through the raw entry API: the key is copied
         // only when it is new.
-        match self.entries.raw_entry_mut_v1().from_key(&key[..]) {
+        match self.entries.raw_entry_mut_v1().from_key(key) {
             RawEntryMut::Vacant(slot) => {
-                slot.insert(kept(&key), fresh(None));
+                slot.insert(kept(key), fresh(None));
                 None
             }
             RawEntryMut::Occupied(mut slot) => {
