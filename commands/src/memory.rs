@@ -12,9 +12,9 @@
 //! for the same reason.
 
 use std::alloc::{GlobalAlloc, Layout};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
 use mimalloc::MiMalloc;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
 /// Threads that keep a counter of their own. Each of the first `SLOTS`
 /// threads to allocate gets one, written by that thread only, with a plain
@@ -99,12 +99,12 @@ unsafe impl GlobalAlloc for CountingAlloc {
 
 /// Sets mimalloc's options; the binary calls it first thing in `main`.
 ///
-/// Freed pages go back to the system at once (`purge_delay` 0, the same
-/// as `MIMALLOC_PURGE_DELAY=0`): by
-/// default mimalloc waits 10 ms and then purges only when the thread that
-/// owns them allocates again, so a server that went idle after loading 1M
-/// keys kept the keyspace's outgrown tables resident, 90 bytes a key of
-/// RSS that `used_memory` did not show. Under callgrind the pipelined
+/// Freed pages go back to the system at once (`purge_delay` 0, as
+/// `MIMALLOC_PURGE_DELAY=0` would set): by default mimalloc waits 10 ms and
+/// then purges only when the thread that owns them allocates again, so a
+/// server that went idle after loading 1M keys kept the keyspace's
+/// outgrown tables resident, 90 bytes a key of RSS that `used_memory` did
+/// not show. Under callgrind the pipelined
 /// benchmarks ran the same instruction counts either way.
 pub fn tune_allocator() {
     // `mi_option_purge_delay` in mimalloc.h's `mi_option_e` (the bundled

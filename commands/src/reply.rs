@@ -109,9 +109,9 @@ impl Reply {
         // `$<len>\r\n` + `\r\n` is at most 26 bytes over the element.
         let mut resp = bytes::BytesMut::with_capacity(16 + bytes + 26 * count);
         let mut spans = Vec::with_capacity(count);
-        put_header(&mut resp, b'*', count);
+        resp_header(&mut resp, b'*', count as i64);
         for item in items {
-            put_header(&mut resp, b'$', item.len());
+            resp_header(&mut resp, b'$', item.len() as i64);
             spans.push((resp.len(), item.len()));
             resp.extend_from_slice(item);
             resp.extend_from_slice(b"\r\n");
@@ -143,10 +143,15 @@ impl Reply {
     }
 }
 
-/// `<kind><n>\r\n`.
-fn put_header(out: &mut bytes::BytesMut, kind: u8, n: usize) {
+/// Appends a RESP header line, `<kind><n>\r\n` (`*3`, `$5`, `:-1`, ...),
+/// formatting `n` with `itoa`: the one place framekv writes one, for
+/// [`Reply::bulk_array_copied`] and the connection's reply encoder.
+pub fn resp_header(out: &mut bytes::BytesMut, kind: u8, n: i64) {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n).as_bytes();
+    out.reserve(digits.len() + 3);
     out.extend_from_slice(&[kind]);
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    out.extend_from_slice(digits);
     out.extend_from_slice(b"\r\n");
 }
 

@@ -133,50 +133,56 @@ impl KeySpecDef {
     }
 }
 
-/// The Redis command flags that code checks (`COMMAND INFO` lists all of
-/// a command's flags from [`CommandSpec::flags`]). Each is a bit, so that
-/// the checks dispatch makes on every command are a mask each, not a
-/// search of the flag names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u16)]
-pub enum Flag {
-    Admin = 1 << 0,
-    AllowBusy = 1 << 1,
-    Denyoom = 1 << 2,
-    Loading = 1 << 3,
-    Movablekeys = 1 << 4,
-    NoAuth = 1 << 5,
-    NoMulti = 1 << 6,
-    Noscript = 1 << 7,
-    Readonly = 1 << 8,
-    SkipMonitor = 1 << 9,
-    SkipSlowlog = 1 << 10,
-    Write = 1 << 11,
+/// Declares [`Flag`] and its name table from one list, so a flag cannot
+/// be added to one and missed in the other.
+macro_rules! checked_flags {
+    ($($flag:ident => $name:literal,)*) => {
+        /// The Redis command flags that code checks (`COMMAND INFO` lists
+        /// all of a command's flags from [`CommandSpec::flags`]). Each is a
+        /// bit of [`CommandSpec`]'s mask, so that the checks dispatch makes
+        /// on every command are a mask each, not a search of the flag names.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Flag {
+            $($flag,)*
+        }
+
+        impl Flag {
+            /// Every checked flag with its name in Redis's flag list.
+            const NAMED: &'static [(Flag, &'static str)] = &[$((Flag::$flag, $name),)*];
+        }
+    };
 }
 
+checked_flags! {
+    Admin => "admin",
+    AllowBusy => "allow_busy",
+    Denyoom => "denyoom",
+    Loading => "loading",
+    Movablekeys => "movablekeys",
+    NoAuth => "no_auth",
+    NoMulti => "no_multi",
+    Noscript => "noscript",
+    Readonly => "readonly",
+    SkipMonitor => "skip_monitor",
+    SkipSlowlog => "skip_slowlog",
+    Write => "write",
+}
+
+// Every flag's bit fits `CommandSpec::flag_bits`.
+const _: () = assert!(Flag::NAMED.len() <= u16::BITS as usize);
+
 impl Flag {
-    /// Every checked flag with its name in Redis's flag list.
-    const NAMED: [(Flag, &'static str); 12] = [
-        (Flag::Admin, "admin"),
-        (Flag::AllowBusy, "allow_busy"),
-        (Flag::Denyoom, "denyoom"),
-        (Flag::Loading, "loading"),
-        (Flag::Movablekeys, "movablekeys"),
-        (Flag::NoAuth, "no_auth"),
-        (Flag::NoMulti, "no_multi"),
-        (Flag::Noscript, "noscript"),
-        (Flag::Readonly, "readonly"),
-        (Flag::SkipMonitor, "skip_monitor"),
-        (Flag::SkipSlowlog, "skip_slowlog"),
-        (Flag::Write, "write"),
-    ];
+    /// This flag's bit in a mask.
+    const fn bit(self) -> u16 {
+        1 << self as u16
+    }
 
     /// The bits of the checked flags among `names`.
     fn bits_of(names: &[&str]) -> u16 {
         Flag::NAMED
             .iter()
             .filter(|(_, name)| names.contains(name))
-            .fold(0, |bits, (flag, _)| bits | *flag as u16)
+            .fold(0, |bits, (flag, _)| bits | flag.bit())
     }
 }
 
@@ -391,7 +397,7 @@ impl CommandSpec {
 
     /// True when the command has the flag (one mask).
     pub fn has_flag(&self, flag: Flag) -> bool {
-        self.flag_bits & flag as u16 != 0
+        self.flag_bits & flag.bit() != 0
     }
 
     /// True when `argc` (including the name) satisfies the arity.
@@ -511,14 +517,14 @@ mod tests {
             .flat_map(|spec| std::iter::once(spec).chain(spec.subcommands.iter()));
         let mut seen = 0;
         for spec in specs {
-            for (flag, name) in Flag::NAMED {
+            for &(flag, name) in Flag::NAMED {
                 assert_eq!(
                     spec.has_flag(flag),
                     spec.flags.contains(&name),
                     "{} {name}",
                     spec.name
                 );
-                seen |= spec.flag_bits & flag as u16;
+                seen |= spec.flag_bits & flag.bit();
             }
             assert_eq!(
                 spec.top_name,
@@ -527,7 +533,7 @@ mod tests {
         }
         let all = Flag::NAMED
             .iter()
-            .fold(0, |bits, (flag, _)| bits | *flag as u16);
+            .fold(0, |bits, (flag, _)| bits | flag.bit());
         assert_eq!(seen, all, "every checked flag is on some command");
     }
 

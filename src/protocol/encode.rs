@@ -7,6 +7,7 @@
 
 use bytes::{BufMut, BytesMut};
 use commands::Reply;
+use commands::reply::resp_header as header;
 
 /// Appends `reply` to `out` in RESP3 when `resp3`, else RESP2.
 ///
@@ -93,16 +94,6 @@ fn line(out: &mut BytesMut, kind: u8, text: &str) {
 fn bulk(out: &mut BytesMut, bytes: &[u8]) {
     header(out, b'$', bytes.len() as i64);
     out.put_slice(bytes);
-    out.put_slice(b"\r\n");
-}
-
-/// `<kind><n>\r\n`, formatting `n` with `itoa` (not through `fmt`).
-fn header(out: &mut BytesMut, kind: u8, n: i64) {
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(n).as_bytes();
-    out.reserve(digits.len() + 3);
-    out.put_u8(kind);
-    out.put_slice(digits);
     out.put_slice(b"\r\n");
 }
 

@@ -341,6 +341,12 @@ impl Db {
     /// reported missing.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         let index = self.live_index(key, now_ms)?;
+        self.touched(index, now_ms)
+    }
+
+    /// The entry at `index`, with its access time and LFU counter updated
+    /// for an access at `now_ms`.
+    fn touched(&mut self, index: usize, now_ms: i64) -> Option<&mut Entry> {
         let lfu = self.lfu.params();
         let (_, entry) = self.entries.get_index_mut(index)?;
         entry.last_access_ms = now_ms;
@@ -367,24 +373,14 @@ impl Db {
         now_ms: i64,
         make: impl FnOnce() -> Value,
     ) -> &mut Entry {
-        let index = match self.live_index(key, now_ms) {
-            Some(index) => {
-                let lfu = self.lfu.params();
-                // `live_index` just found it there.
-                let (_, entry) = self.entries.get_index_mut(index).expect("live index");
-                entry.last_access_ms = now_ms;
-                if let Some(params) = lfu {
-                    entry.lfu.touch(now_ms, params, rand::random());
-                }
-                return entry;
-            }
-            None => {
-                self.insert(key, make(), None, now_ms);
-                // A new key goes at the end of the map.
-                self.entries.len() - 1
-            }
-        };
-        self.entries.get_index_mut(index).expect("just inserted").1
+        if let Some(index) = self.live_index(key, now_ms) {
+            // `live_index` just found it there.
+            return self.touched(index, now_ms).expect("live index");
+        }
+        self.insert(key, make(), None, now_ms);
+        // A new key goes at the end of the map.
+        let last = self.entries.len() - 1;
+        self.entries.get_index_mut(last).expect("just inserted").1
     }
 
     /// The position of `key`'s live entry, with one hash lookup; an expired
