@@ -118,7 +118,7 @@ pub fn perform_evictions(server: &Server, max: u64, now_ms: i64) -> bool {
             return true;
         }
         let Some((db, key)) = pick(server, policy, samples, now_ms, &mut next_db) else {
-            return false;
+            return wait_for_lazy_frees(max);
         };
         let mut guard = server.keyspace.db(db);
         let Some(entry) = guard.remove(&key) else {
@@ -136,6 +136,24 @@ pub fn perform_evictions(server: &Server, max: u64, now_ms: i64) -> bool {
     }
     true
 }
+
+/// With nothing left to evict, waits briefly for values background
+/// threads are still freeing (an evicted session is freed on one), as
+/// Redis 7's `performEvictions` does: up to 50 ms, polling each
+/// millisecond. True once memory is back under `max`.
+fn wait_for_lazy_frees(max: u64) -> bool {
+    let started = Instant::now();
+    while crate::keyspace::lazyfree_pending() > 0 && started.elapsed() < LAZYFREE_WAIT {
+        if crate::memory::used_memory() as u64 <= max {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    crate::memory::used_memory() as u64 <= max
+}
+
+/// The longest [`wait_for_lazy_frees`] waits (Redis's 50 ms).
+const LAZYFREE_WAIT: Duration = Duration::from_millis(50);
 
 /// `maxmemory-policy`, less `noeviction`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,7 +20,7 @@ mod value;
 mod watch;
 
 pub use db::{Db, Entry, StringForm};
-pub use free::free_values;
+pub use free::{free_values, lazyfree_pending};
 pub use lfu::{Lfu, LfuConfig};
 pub use value::{Container, Value};
 

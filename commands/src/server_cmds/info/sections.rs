@@ -103,7 +103,10 @@ pub(super) fn memory_section(out: &mut Info, server: &Server) {
     };
     out.field("mem_fragmentation_ratio", format!("{fragmentation:.2}"));
     out.field("mem_allocator", "mimalloc");
-    out.field("lazyfree_pending_objects", 0);
+    out.field(
+        "lazyfree_pending_objects",
+        crate::keyspace::lazyfree_pending(),
+    );
 }
 
 pub(super) fn persistence_section(out: &mut Info, server: &Server) {
