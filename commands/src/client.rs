@@ -76,8 +76,14 @@ pub struct ClientHandle {
     pub info: Mutex<ClientInfo>,
     /// Set by `CLIENT KILL`; the connection closes at its next chance.
     pub killed: AtomicBool,
-    /// Wakes the connection task when it is killed.
+    /// Wakes the connection task when it is killed, in a blocking command,
+    /// a pause or a write.
     pub kill_notify: Notify,
+    /// Wakes the connection's read loop when it is killed. Separate from
+    /// `kill_notify` because the read loop registers its waiter once and
+    /// keeps it across reads: sharing one `Notify`, it would take the single
+    /// notification a blocked command is waiting for.
+    pub kill_idle_notify: Notify,
     /// True while the client waits in a blocking command (`CLIENT UNBLOCK`).
     pub waiting_on_keys: AtomicBool,
     /// Wakes a client waiting in a blocking command (`CLIENT UNBLOCK`).
@@ -143,6 +149,7 @@ impl ClientHandle {
     pub fn kill(&self) {
         self.killed.store(true, Ordering::SeqCst);
         self.kill_notify.notify_one();
+        self.kill_idle_notify.notify_one();
     }
 
     /// Ends the client's wait in a blocking command, as if it timed out
@@ -283,6 +290,7 @@ impl ClientRegistry {
             }),
             killed: AtomicBool::new(false),
             kill_notify: Notify::new(),
+            kill_idle_notify: Notify::new(),
             waiting_on_keys: AtomicBool::new(false),
             unblock_notify: Notify::new(),
             unblock_error: AtomicBool::new(false),

@@ -28,7 +28,7 @@ fn bad_offset() -> CommandError {
 
 /// The largest string a bit command may build (`proto-max-bulk-len`, bytes).
 fn max_string_len(ctx: &Ctx) -> u64 {
-    ctx.server.config.get_i64("proto-max-bulk-len").max(0) as u64
+    ctx.server.config.proto_max_bulk_len().max(0) as u64
 }
 
 /// A bit offset argument, as Redis's `getBitOffsetFromArgument`: a

@@ -14,7 +14,7 @@ use crate::reply::Reply;
 
 /// The largest string a command may build (`proto-max-bulk-len`, bytes).
 fn max_string_len(ctx: &Ctx) -> u64 {
-    ctx.server.config.get_i64("proto-max-bulk-len").max(0) as u64
+    ctx.server.config.proto_max_bulk_len().max(0) as u64
 }
 
 /// Error when `len` exceeds `max`, with Redis's text.
