@@ -553,20 +553,25 @@ impl Connection {
             return Ok(());
         }
         self.wait_durable().await;
-        let handle = self.client.handle.clone();
-        if !handle.output.writing(&handle, self.output.len()) {
+        let handle = &self.client.handle;
+        if !handle.output.writing(handle, self.output.len()) {
             return Err(std::io::Error::other("output buffer limit reached"));
         }
-        // Biased: a reply that can be written goes out even to a client
-        // killed meanwhile; the kill only cuts a write that waits.
-        tokio::select! {
-            biased;
-            written = self.stream.write_batch(&self.output) => written?,
-            _ = handle.kill_notify.notified() => {
-                return Err(std::io::Error::other("killed while writing"));
+        // What the socket takes now goes without a future; only a rest
+        // that must wait for the peer takes the async path.
+        let written = self.stream.write_now(&self.output)?;
+        if written < self.output.len() {
+            // Biased: a reply that can be written goes out even to a client
+            // killed meanwhile; the kill only cuts a write that waits.
+            tokio::select! {
+                biased;
+                done = self.stream.write_batch(&self.output[written..]) => done?,
+                _ = handle.kill_notify.notified() => {
+                    return Err(std::io::Error::other("killed while writing"));
+                }
             }
         }
-        handle.output.writing(&handle, 0);
+        handle.output.writing(handle, 0);
         self.server
             .stats
             .total_net_output_bytes

@@ -40,6 +40,21 @@ pub enum Stream {
 }
 
 impl Stream {
+    /// Writes what the socket takes of `buf` now, without waiting, and
+    /// returns how many bytes that was: 0 when the socket is full, and
+    /// always 0 on TLS, whose records go through [`Stream::write_batch`].
+    /// A batch's replies usually fit the socket buffer, so this one `write`
+    /// call is the whole flush and no write future is built.
+    pub fn write_now(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => match s.try_write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                written => written,
+            },
+            Stream::Tls(_) => Ok(0),
+        }
+    }
+
     /// Writes all of `buf`; on TLS also flushes, so no record stays
     /// buffered in the session after the batch.
     pub async fn write_batch(&mut self, buf: &[u8]) -> io::Result<()> {
