@@ -240,13 +240,13 @@ fn pick(
             let Some((key, entry)) = db.key_at(rng.random_range(0..db.len())) else {
                 continue;
             };
-            if policy.volatile() && entry.expire_at.is_none() {
+            if policy.volatile() && entry.expire_at().is_none() {
                 continue;
             }
             let score = match policy {
                 Policy::AllRandom | Policy::VolatileRandom => {
                     *next_db = index + 1;
-                    return Some((index, key.clone()));
+                    return Some((index, Bytes::copy_from_slice(key)));
                 }
                 Policy::AllLfu | Policy::VolatileLfu => {
                     255 - i64::from(entry.frequency(now_ms, decay_minutes))
@@ -254,7 +254,7 @@ fn pick(
                 _ => now_ms.saturating_sub(entry.last_access_ms),
             };
             if best.as_ref().is_none_or(|b| score > b.0) {
-                best = Some((score, index, key.clone()));
+                best = Some((score, index, Bytes::copy_from_slice(key)));
             }
             taken += 1;
             if taken == samples {

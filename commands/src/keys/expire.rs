@@ -108,7 +108,7 @@ fn expire_generic(ctx: &mut Ctx, args: &mut Parse, seconds: bool, absolute: bool
         args.name(),
     )?;
     let mut db = ctx.db();
-    let Some(current) = db.peek(&key, ctx.now_ms).map(|e| e.expire_at) else {
+    let Some(current) = db.peek(&key, ctx.now_ms).map(|e| e.expire_at()) else {
         return Ok(Reply::Integer(0));
     };
     if !condition.allows(current, deadline) {
@@ -168,7 +168,7 @@ pub fn pexpiretime(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 fn ttl_generic(ctx: &mut Ctx, args: &mut Parse, millis: bool, absolute: bool) -> Result<Reply> {
     let key = args.next_bytes()?;
     args.finish()?;
-    let Some(expire_at) = peek_with(&mut ctx.db(), &key, ctx.now_ms, |e| e.expire_at) else {
+    let Some(expire_at) = peek_with(&mut ctx.db(), &key, ctx.now_ms, |e| e.expire_at()) else {
         return Ok(Reply::Integer(-2));
     };
     let Some(at) = expire_at else {
@@ -197,7 +197,7 @@ pub fn persist(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let mut db = ctx.db();
     let had_ttl = db
         .peek(&key, ctx.now_ms)
-        .is_some_and(|e| e.expire_at.is_some());
+        .is_some_and(|e| e.expire_at().is_some());
     if had_ttl {
         db.set_expire(&key, None, ctx.now_ms);
         db.log(ctx.now_ms, args.argv());

@@ -169,7 +169,7 @@ impl CopyArgs<'_> {
         }
         let Some((value, expire_at, form)) = from
             .get(self.src, now_ms)
-            .map(|e| (duplicate_as(&e.value, self.dst), e.expire_at, e.string_form))
+            .map(|e| (duplicate_as(&e.value, self.dst), e.expire_at(), e.string_form))
         else {
             return (false, None);
         };

@@ -15,7 +15,7 @@ use crate::parse::{Parse, parse_i64};
 use crate::reply::Reply;
 
 fn is_live(entry: &Entry, now_ms: i64) -> bool {
-    entry.expire_at.is_none_or(|at| at > now_ms)
+    entry.expire_at().is_none_or(|at| at > now_ms)
 }
 
 /// `KEYS pattern` — every live key matching the glob `pattern`.
@@ -31,7 +31,7 @@ pub fn keys(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         .filter(|(key, entry)| {
             is_live(entry, ctx.now_ms) && (match_all || glob_match(&pattern, key, false))
         })
-        .map(|(key, _)| key.clone())
+        .map(|(key, _)| Bytes::copy_from_slice(key))
         .collect();
     drop(db);
     Ok(Reply::bulk_array(keys))
@@ -159,7 +159,7 @@ fn scan_db(db: &Db, opts: &ScanOptions, now_ms: i64) -> (u64, Vec<Bytes>) {
         .rev()
         .filter_map(|i| db.key_at(i))
         .filter(|(key, entry)| opts.wants(key, entry, now_ms))
-        .map(|(key, _)| key.clone())
+        .map(|(key, _)| Bytes::copy_from_slice(key))
         .collect();
     (stop as u64, keys)
 }
@@ -183,7 +183,7 @@ pub fn randomkey(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         .chain(walk)
         .filter_map(|i| db.key_at(i))
         .find(|(_, entry)| is_live(entry, ctx.now_ms))
-        .map(|(key, _)| key.clone());
+        .map(|(key, _)| Bytes::copy_from_slice(key));
     Ok(Reply::bulk_or_null(key))
 }
 

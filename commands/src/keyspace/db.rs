@@ -19,8 +19,9 @@ use crate::error::{CommandError, Result};
 pub struct Entry {
     /// The value.
     pub value: Value,
-    /// Absolute expiry in ms since the epoch, or `None` for no TTL.
-    pub expire_at: Option<i64>,
+    /// Absolute expiry in ms since the epoch, [`NO_EXPIRY`] for none (8
+    /// bytes where an `Option<i64>` takes 16); see [`Entry::expire_at`].
+    deadline: i64,
     /// Last access, ms since the epoch.
     pub last_access_ms: i64,
     /// The LFU access counter; updated only while an LFU policy is selected.
@@ -48,7 +49,26 @@ pub enum StringForm {
     Raw,
 }
 
+/// [`Entry::deadline`] of a key without a TTL.
+const NO_EXPIRY: i64 = i64::MIN;
+
+/// `expire_at` as [`Entry::deadline`] stores it. A deadline of `i64::MIN`
+/// ms (long past, like its neighbour) is kept as `i64::MIN + 1`.
+fn deadline_of(expire_at: Option<i64>) -> i64 {
+    expire_at.map_or(NO_EXPIRY, |at| at.max(NO_EXPIRY + 1))
+}
+
 impl Entry {
+    /// Absolute expiry in ms since the epoch, or `None` for no TTL.
+    pub fn expire_at(&self) -> Option<i64> {
+        (self.deadline != NO_EXPIRY).then_some(self.deadline)
+    }
+
+    /// True when the entry has a deadline at or before `now_ms`.
+    fn expired(&self, now_ms: i64) -> bool {
+        self.deadline != NO_EXPIRY && self.deadline <= now_ms
+    }
+
     /// `OBJECT ENCODING` of the value, as Redis 7.0 reports it.
     pub fn encoding(&self) -> &'static str {
         match (&self.value, self.string_form) {
@@ -82,11 +102,19 @@ impl Entry {
     }
 }
 
-/// A key as the keyspace stores it: in an allocation of its own, whatever
-/// `key` shares (a handler's key may be a slice of the client's read
-/// buffer, see `Parse::next_key`), and without the reference-counted header
-/// a clone of a copied argument would add.
-fn kept(key: &[u8]) -> Bytes {
+/// A key as the keyspace stores it: a boxed copy of its bytes, 16 bytes in
+/// the map's slot where a `Bytes` handle is 32, and in an allocation of its
+/// own whatever `key` shares (a handler's key may be a slice of the
+/// client's read buffer, see `Parse::next_key`).
+type StoredKey = Box<[u8]>;
+
+/// `key` copied into a [`StoredKey`].
+fn kept(key: &[u8]) -> StoredKey {
+    key.into()
+}
+
+/// `key` as the deadline set holds it (only keys with a TTL are there).
+fn deadline_key(key: &[u8]) -> Bytes {
     Bytes::copy_from_slice(key)
 }
 
@@ -96,7 +124,7 @@ fn kept(key: &[u8]) -> Bytes {
 /// scanning.
 #[derive(Default)]
 pub struct Db {
-    entries: IndexMap<Bytes, Entry>,
+    entries: IndexMap<StoredKey, Entry>,
     deadlines: BTreeSet<(i64, Bytes)>,
     /// Keys removed because they expired (lazily or actively) since start.
     pub expired_keys: u64,
@@ -282,7 +310,7 @@ impl Db {
     /// Removes `key` if its deadline has passed. Returns true when it did.
     fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
         let expired =
-            matches!(self.entries.get(key), Some(e) if e.expire_at.is_some_and(|at| at <= now_ms));
+            matches!(self.entries.get(key), Some(e) if e.expired(now_ms));
         if expired && let Some(entry) = self.remove(key) {
             self.log_expired(key, now_ms);
             self.count_expired(&entry.value);
@@ -387,7 +415,7 @@ impl Db {
     /// entry is removed first (see `expire_if_needed`) and reported missing.
     fn live_index(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
         let (index, _, entry) = self.entries.get_full(key)?;
-        if entry.expire_at.is_some_and(|at| at <= now_ms) {
+        if entry.expired(now_ms) {
             self.expire_if_needed(key, now_ms);
             return None;
         }
@@ -410,7 +438,7 @@ impl Db {
     /// The deadline of `key` (ms since the epoch) if it has one, whether or
     /// not it has passed; does not expire or touch the key (`WATCH`).
     pub fn expire_at(&self, key: &[u8]) -> Option<i64> {
-        self.entries.get(key).and_then(|e| e.expire_at)
+        self.entries.get(key).and_then(Entry::expire_at)
     }
 
     /// The string at `key`. Error: WRONGTYPE when it holds another type.
@@ -442,8 +470,9 @@ impl Db {
         now_ms: i64,
     ) -> Option<Entry> {
         let key = key.as_ref();
+        let expire_at = expire_at.map(|at| at.max(NO_EXPIRY + 1));
         if let Some(at) = expire_at {
-            self.deadlines.insert((at, kept(key)));
+            self.deadlines.insert((at, deadline_key(key)));
         }
         let lfu_params = self.lfu.params();
         let fresh = |old_lfu: Option<Lfu>| {
@@ -456,7 +485,7 @@ impl Db {
             };
             Entry {
                 value,
-                expire_at,
+                deadline: deadline_of(expire_at),
                 last_access_ms: now_ms,
                 lfu,
                 string_form: StringForm::Encoded,
@@ -471,17 +500,14 @@ impl Db {
             }
             RawEntryMut::Occupied(mut slot) => {
                 let old = slot.get();
-                let old_lfu = old
-                    .expire_at
-                    .is_none_or(|at| at > now_ms)
-                    .then_some(old.lfu);
-                let old_at = old.expire_at;
+                let old_lfu = (!old.expired(now_ms)).then_some(old.lfu);
+                let old_at = old.expire_at();
                 let replaced = std::mem::replace(slot.get_mut(), fresh(old_lfu));
                 // A deadline kept unchanged is already in the set.
                 if let Some(old_at) = old_at
                     && Some(old_at) != expire_at
                 {
-                    self.deadlines.remove(&(old_at, slot.key().clone()));
+                    self.deadlines.remove(&(old_at, deadline_key(slot.key())));
                 }
                 Some(replaced)
             }
@@ -493,11 +519,11 @@ impl Db {
     /// string form travel with it, as the object does in Redis. Returns
     /// the entry it replaced, if any.
     pub fn insert_entry(&mut self, key: Bytes, entry: Entry) -> Option<Entry> {
-        if let Some(old_at) = self.entries.get(&key).and_then(|e| e.expire_at) {
+        if let Some(old_at) = self.entries.get(&key[..]).and_then(Entry::expire_at) {
             self.deadlines.remove(&(old_at, key.clone()));
         }
-        if let Some(at) = entry.expire_at {
-            self.deadlines.insert((at, kept(&key)));
+        if let Some(at) = entry.expire_at() {
+            self.deadlines.insert((at, deadline_key(&key)));
         }
         self.entries.insert(kept(&key), entry)
     }
@@ -535,8 +561,9 @@ impl Db {
     /// Removes `key` whether or not it expired. Returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let (key, entry) = self.entries.swap_remove_entry(key)?;
-        if let Some(at) = entry.expire_at {
-            self.deadlines.remove(&(at, key));
+        if let Some(at) = entry.expire_at() {
+            // Into `Bytes` without a copy: the box is not needed after.
+            self.deadlines.remove(&(at, Bytes::from(key)));
         }
         Some(entry)
     }
@@ -548,12 +575,12 @@ impl Db {
         let Some((_, stored_key, entry)) = self.entries.get_full_mut(key) else {
             return false;
         };
-        let stored_key = stored_key.clone();
-        if let Some(old) = entry.expire_at {
+        let stored_key = deadline_key(stored_key);
+        if let Some(old) = entry.expire_at() {
             self.deadlines.remove(&(old, stored_key.clone()));
         }
-        entry.expire_at = expire_at;
-        if let Some(at) = expire_at {
+        entry.deadline = deadline_of(expire_at);
+        if let Some(at) = entry.expire_at() {
             self.deadlines.insert((at, stored_key));
         }
         true
@@ -580,7 +607,7 @@ impl Db {
             }
             // first() was Some just above, so pop_first() is too.
             let (_, key) = self.deadlines.pop_first().expect("non-empty deadline set");
-            if let Some(entry) = self.entries.swap_remove(&key) {
+            if let Some(entry) = self.entries.swap_remove(&key[..]) {
                 self.log_expired(&key, now_ms);
                 self.count_expired(&entry.value);
                 freed.push(entry.value);
@@ -590,13 +617,13 @@ impl Db {
     }
 
     /// The key at position `index` (cursor-based `SCAN`, `RANDOMKEY`).
-    pub fn key_at(&self, index: usize) -> Option<(&Bytes, &Entry)> {
-        self.entries.get_index(index)
+    pub fn key_at(&self, index: usize) -> Option<(&[u8], &Entry)> {
+        self.entries.get_index(index).map(|(key, entry)| (&key[..], entry))
     }
 
     /// Iterates over all keys and entries, expired ones included (callers filter).
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Entry)> {
-        self.entries.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
+        self.entries.iter().map(|(key, entry)| (&key[..], entry))
     }
 }
 
@@ -621,12 +648,35 @@ mod tests {
 
     #[test]
     fn entry_stays_small() {
-        // 72 bytes before the LFU counter: it fits in the padding.
+        // The value's 40 bytes, the deadline and access time (8 each), the
+        // LFU counter and string form in the padding: each byte here is
+        // 1 MB at a million keys.
         assert!(
-            std::mem::size_of::<Entry>() <= 72,
+            std::mem::size_of::<Entry>() <= 64,
             "{}",
             std::mem::size_of::<Entry>()
         );
+    }
+
+    #[test]
+    fn deadlines_round_trip_through_the_sentinel() {
+        let mut db = Db::default();
+        db.insert(Bytes::from("none"), s("v"), None, 0);
+        db.insert(Bytes::from("later"), s("v"), Some(500), 0);
+        db.insert(Bytes::from("past"), s("v"), Some(-7), 0);
+        assert_eq!(db.expire_at(b"none"), None);
+        assert_eq!(db.expire_at(b"later"), Some(500));
+        // The one value the sentinel takes is stored as its neighbour:
+        // both are long past, and the key still has a TTL.
+        db.set_expire(b"later", Some(i64::MIN), 0);
+        assert_eq!(db.expire_at(b"later"), Some(i64::MIN + 1));
+        assert!(!db.contains(b"later", 0));
+        assert!(!db.contains(b"past", 0));
+        db.set_expire(b"none", Some(900), 0);
+        db.set_expire(b"none", None, 0);
+        assert_eq!(db.expire_at(b"none"), None);
+        assert!(db.contains(b"none", i64::MAX));
+        assert_eq!(db.expires_count(), 0);
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub(super) fn find_in(db: &mut Db, id: &[u8], now_ms: i64) -> Result<Opened> {
     let (session, expire_at) = match db.get(id, now_ms) {
         None => return Err(no_such_session(id)),
         Some(entry) => match &entry.value {
-            Value::Session(s) => (s.clone(), entry.expire_at),
+            Value::Session(s) => (s.clone(), entry.expire_at()),
             _ => return Err(CommandError::wrong_type()),
         },
     };

@@ -58,7 +58,7 @@ impl Filter {
         let Value::Session(session) = &entry.value else {
             return false;
         };
-        entry.expire_at.is_none_or(|at| at > now_ms)
+        entry.expire_at().is_none_or(|at| at > now_ms)
             && self.owner.as_ref().is_none_or(|o| *o == session.owner)
             && self.visible_to.as_ref().is_none_or(|o| *o == session.owner)
             && self
@@ -79,7 +79,7 @@ pub(super) fn list(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         let db = ctx.db();
         db.iter()
             .filter(|(k, e)| filter.accepts(k, e, now))
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| Bytes::copy_from_slice(k))
             .collect()
     };
     ids.sort();
@@ -110,7 +110,7 @@ pub(super) fn scan(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
             break;
         };
         if filter.accepts(key, entry, now) {
-            ids.push(Reply::Bulk(key.clone()));
+            ids.push(Reply::Bulk(Bytes::copy_from_slice(key)));
         }
         index += 1;
         visited += 1;

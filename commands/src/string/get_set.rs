@@ -239,7 +239,7 @@ pub fn getex(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         }
         Expiry::Persist => {
             // Only a TTL actually removed is a change (Redis's `removeExpire`).
-            if db.peek(&key, now).is_some_and(|e| e.expire_at.is_some()) {
+            if db.peek(&key, now).is_some_and(|e| e.expire_at().is_some()) {
                 db.set_expire(&key, None, now);
                 db.log(now, &[b"PERSIST".as_slice(), &key]);
             }
@@ -354,6 +354,6 @@ mod tests {
         put(&mut db, "w", Expiry::At(5));
         assert!(!db.contains(b"k", 10));
         put(&mut db, "x", Expiry::At(50));
-        assert_eq!(db.get(b"k", 10).and_then(|e| e.expire_at), Some(50));
+        assert_eq!(db.get(b"k", 10).and_then(|e| e.expire_at()), Some(50));
     }
 }
