@@ -154,9 +154,9 @@ fn sort_generic(ctx: &mut Ctx, args: &mut Parse, read_only: bool) -> Result<Repl
     let replaced = if items.is_empty() {
         db.remove(&dst).map(|e| e.value)
     } else {
-        let value = Value::List(Box::new(ListValue {
+        let value = Value::List(ListValue {
             items: items.clone(),
-        }));
+        });
         db.insert(dst.clone(), value, None, now).map(|e| e.value)
     };
     if replaced.is_some() || stored > 0 {

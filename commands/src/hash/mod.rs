@@ -65,7 +65,7 @@ pub(crate) fn hash_or_create<'a>(
     now_ms: i64,
 ) -> Result<&'a mut HashValue> {
     match &mut db
-        .get_or_insert_with(key, now_ms, || Value::Hash(Box::default()))
+        .get_or_insert_with(key, now_ms, || Value::Hash(HashValue::default()))
         .value
     {
         Value::Hash(hash) => Ok(hash),

@@ -656,6 +656,9 @@ mod tests {
             "{}",
             std::mem::size_of::<Entry>()
         );
+        // The string's 32-byte handle and a tag: the inline hash and list
+        // must not grow past it.
+        assert_eq!(std::mem::size_of::<Value>(), 40);
     }
 
     #[test]

@@ -33,10 +33,12 @@ pub enum Value {
     /// A data-editing session (`SESSION.*` / `FRAME.*`). Shared with frame
     /// jobs running off the keyspace lock.
     Session(Arc<Session>),
-    /// A hash: field → value.
-    Hash(Box<HashValue>),
-    /// A list.
-    List(Box<ListValue>),
+    /// A hash: field → value. Held inline, not boxed: its 24 bytes fit
+    /// beside the string's 32, so a small hash is one allocation (its
+    /// listpack), not two.
+    Hash(HashValue),
+    /// A list. Inline, as a hash is: its 32 bytes fit the string's.
+    List(ListValue),
     /// A set.
     Set(Box<SetValue>),
     /// A sorted set.
