@@ -674,8 +674,7 @@ impl Config {
             // Both setters store what this returns, so the cache follows.
             let text = normalise(directive, value)?;
             let bytes = text.parse().unwrap_or(0);
-            self.maxmemory
-                .store(bytes, Relaxed);
+            self.maxmemory.store(bytes, Relaxed);
             return Ok(text);
         }
         if directive.name != crate::obuf::DIRECTIVE {
@@ -760,7 +759,11 @@ mod tests {
             assert_eq!(cached(&config), 2 * 1024 * 1024, "{name} by CONFIG SET");
             // A refused value changes neither form.
             assert!(config.set_at_runtime(name, "1k").is_err());
-            assert_eq!(cached(&config), config.get_i64(name), "{name} after a refusal");
+            assert_eq!(
+                cached(&config),
+                config.get_i64(name),
+                "{name} after a refusal"
+            );
         }
     }
 

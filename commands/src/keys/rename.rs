@@ -167,10 +167,13 @@ impl CopyArgs<'_> {
         if dst_exists && !self.replace {
             return (false, None);
         }
-        let Some((value, expire_at, form)) = from
-            .get(self.src, now_ms)
-            .map(|e| (duplicate_as(&e.value, self.dst), e.expire_at(), e.string_form))
-        else {
+        let Some((value, expire_at, form)) = from.get(self.src, now_ms).map(|e| {
+            (
+                duplicate_as(&e.value, self.dst),
+                e.expire_at(),
+                e.string_form,
+            )
+        }) else {
             return (false, None);
         };
         let target = match to {

@@ -309,8 +309,7 @@ impl Db {
 
     /// Removes `key` if its deadline has passed. Returns true when it did.
     fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
-        let expired =
-            matches!(self.entries.get(key), Some(e) if e.expired(now_ms));
+        let expired = matches!(self.entries.get(key), Some(e) if e.expired(now_ms));
         if expired && let Some(entry) = self.remove(key) {
             self.log_expired(key, now_ms);
             self.count_expired(&entry.value);
@@ -618,7 +617,9 @@ impl Db {
 
     /// The key at position `index` (cursor-based `SCAN`, `RANDOMKEY`).
     pub fn key_at(&self, index: usize) -> Option<(&[u8], &Entry)> {
-        self.entries.get_index(index).map(|(key, entry)| (&key[..], entry))
+        self.entries
+            .get_index(index)
+            .map(|(key, entry)| (&key[..], entry))
     }
 
     /// Iterates over all keys and entries, expired ones included (callers filter).
