@@ -469,7 +469,9 @@ impl Db {
         now_ms: i64,
     ) -> Option<Entry> {
         let key = key.as_ref();
-        let expire_at = expire_at.map(|at| at.max(NO_EXPIRY + 1));
+        // Clamped once, so the deadline set holds what the entry stores.
+        let deadline = deadline_of(expire_at);
+        let expire_at = expire_at.map(|_| deadline);
         if let Some(at) = expire_at {
             self.deadlines.insert((at, deadline_key(key)));
         }
@@ -484,7 +486,7 @@ impl Db {
             };
             Entry {
                 value,
-                deadline: deadline_of(expire_at),
+                deadline,
                 last_access_ms: now_ms,
                 lfu,
                 string_form: StringForm::Encoded,
