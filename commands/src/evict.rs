@@ -251,7 +251,7 @@ fn pick(
                 Policy::AllLfu | Policy::VolatileLfu => {
                     255 - i64::from(entry.frequency(now_ms, decay_minutes))
                 }
-                _ => now_ms.saturating_sub(entry.last_access_ms),
+                _ => entry.idle_ms(now_ms),
             };
             if best.as_ref().is_none_or(|b| score > b.0) {
                 best = Some((score, index, Bytes::copy_from_slice(key)));

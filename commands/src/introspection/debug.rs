@@ -232,13 +232,13 @@ fn debug_cmd(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// figures ([`quicklist_stats`]).
 fn debug_object_line(entry: &Entry, now_ms: i64) -> String {
     let address = &entry.value as *const Value as usize;
-    let idle_s = (now_ms - entry.last_access_ms).max(0) / 1000;
+    let idle_s = entry.idle_ms(now_ms) / 1000;
     let mut line = format!(
         "Value at:0x{address:x} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{idle_s}",
         entry.refcount(),
         entry.encoding(),
         serialized_length(&entry.value),
-        crate::server_cmds::lru_clock(entry.last_access_ms),
+        crate::server_cmds::lru_clock(now_ms - entry.idle_ms(now_ms)),
     );
     if let Value::List(list) = &entry.value {
         line.push_str(&quicklist_stats(list.items.iter().map(|i| &i[..])));

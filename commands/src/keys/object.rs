@@ -98,7 +98,7 @@ pub fn encoding(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// Redis). Errors: Redis's text when an LFU `maxmemory-policy` is selected.
 pub fn idletime(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let now = ctx.now_ms;
-    let Some(idle) = inspect(ctx, args, |e| (now - e.last_access_ms).max(0) / 1000)? else {
+    let Some(idle) = inspect(ctx, args, |e| e.idle_ms(now) / 1000)? else {
         return Ok(Reply::Null);
     };
     if lfu_policy(ctx) {

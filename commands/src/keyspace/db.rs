@@ -4,26 +4,26 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use indexmap::IndexMap;
-use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
 
 use super::lfu::{Lfu, LfuConfig};
+use super::table::{KeyTable, Place};
 use super::value::Value;
 use crate::aof::Aof;
 use crate::blocking::Waiter;
 use crate::error::{CommandError, Result};
 
 /// A key's slot: its value, its absolute expiry (ms since the Unix epoch),
-/// the last time it was accessed (ms, for `OBJECT IDLETIME` and LRU eviction)
-/// and its LFU counter (`OBJECT FREQ`, LFU eviction).
+/// the last time it was accessed (for `OBJECT IDLETIME` and LRU eviction)
+/// and its LFU counter (`OBJECT FREQ`, LFU eviction). 56 bytes.
 pub struct Entry {
     /// The value.
     pub value: Value,
     /// Absolute expiry in ms since the epoch, [`NO_EXPIRY`] for none (8
     /// bytes where an `Option<i64>` takes 16); see [`Entry::expire_at`].
     deadline: i64,
-    /// Last access, ms since the epoch.
-    pub last_access_ms: i64,
+    /// Last access on a 32-bit clock of [`ACCESS_TICK_MS`] ticks (see
+    /// [`Entry::idle_ms`]).
+    access: u32,
     /// The LFU access counter; updated only while an LFU policy is selected.
     pub lfu: Lfu,
     /// How a string value was made (its `OBJECT ENCODING`); `Encoded` for
@@ -52,6 +52,17 @@ pub enum StringForm {
 /// [`Entry::deadline`] of a key without a TTL.
 const NO_EXPIRY: i64 = i64::MIN;
 
+/// Milliseconds in one tick of [`Entry::access`]'s clock. Redis's LRU
+/// clock ticks once a second and wraps after 194 days; at 10 ms this one
+/// wraps after 497 days, and keeps `OBJECT IDLETIME`'s whole seconds exact
+/// to 10 ms.
+const ACCESS_TICK_MS: i64 = 10;
+
+/// `now_ms` (ms since the epoch) on the access clock: ticks modulo 2^32.
+fn access_ticks(now_ms: i64) -> u32 {
+    (now_ms.max(0) / ACCESS_TICK_MS) as u32
+}
+
 /// `expire_at` as [`Entry::deadline`] stores it. A deadline of `i64::MIN`
 /// ms (long past, like its neighbour) is kept as `i64::MIN + 1`.
 fn deadline_of(expire_at: Option<i64>) -> i64 {
@@ -62,6 +73,19 @@ impl Entry {
     /// Absolute expiry in ms since the epoch, or `None` for no TTL.
     pub fn expire_at(&self) -> Option<i64> {
         (self.deadline != NO_EXPIRY).then_some(self.deadline)
+    }
+
+    /// Milliseconds from the last access to `now_ms`, to [`ACCESS_TICK_MS`]
+    /// (`OBJECT IDLETIME`, LRU eviction). Like Redis's LRU clock, the access
+    /// clock wraps: a key idle longer than one period (497 days) reads as
+    /// idle for the remainder.
+    pub fn idle_ms(&self, now_ms: i64) -> i64 {
+        i64::from(access_ticks(now_ms).wrapping_sub(self.access)) * ACCESS_TICK_MS
+    }
+
+    /// Records an access at `now_ms` (ms since the epoch).
+    fn accessed(&mut self, now_ms: i64) {
+        self.access = access_ticks(now_ms);
     }
 
     /// True when the entry has a deadline at or before `now_ms`.
@@ -102,29 +126,18 @@ impl Entry {
     }
 }
 
-/// A key as the keyspace stores it: a boxed copy of its bytes, 16 bytes in
-/// the map's slot where a `Bytes` handle is 32, and in an allocation of its
-/// own whatever `key` shares (a handler's key may be a slice of the
-/// client's read buffer, see `Parse::next_key`).
-type StoredKey = Box<[u8]>;
-
-/// `key` copied into a [`StoredKey`].
-fn kept(key: &[u8]) -> StoredKey {
-    key.into()
-}
-
 /// `key` as the deadline set holds it (only keys with a TTL are there).
 fn deadline_key(key: &[u8]) -> Bytes {
     Bytes::copy_from_slice(key)
 }
 
-/// One database. Keys live in an insertion-ordered hash map so that `SCAN`
-/// can use positions as cursors and `RANDOMKEY` is O(1); deadlines live in
-/// an ordered set so the active expiry cycle finds expired keys without
-/// scanning.
+/// One database. Keys live in an insertion-ordered table (see
+/// [`KeyTable`]) so that `SCAN` can use positions as cursors and
+/// `RANDOMKEY` is O(1); deadlines live in an ordered set so the active
+/// expiry cycle finds expired keys without scanning.
 #[derive(Default)]
 pub struct Db {
-    entries: IndexMap<StoredKey, Entry>,
+    entries: KeyTable,
     deadlines: BTreeSet<(i64, Bytes)>,
     /// Keys removed because they expired (lazily or actively) since start.
     pub expired_keys: u64,
@@ -376,7 +389,7 @@ impl Db {
     fn touched(&mut self, index: usize, now_ms: i64) -> Option<&mut Entry> {
         let lfu = self.lfu.params();
         let (_, entry) = self.entries.get_index_mut(index)?;
-        entry.last_access_ms = now_ms;
+        entry.accessed(now_ms);
         if let Some(params) = lfu {
             entry.lfu.touch(now_ms, params, rand::random());
         }
@@ -413,7 +426,7 @@ impl Db {
     /// The position of `key`'s live entry, with one hash lookup; an expired
     /// entry is removed first (see `expire_if_needed`) and reported missing.
     fn live_index(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
-        let (index, _, entry) = self.entries.get_full(key)?;
+        let (index, entry) = self.entries.get_full(key)?;
         if entry.expired(now_ms) {
             self.expire_if_needed(key, now_ms);
             return None;
@@ -487,32 +500,31 @@ impl Db {
             Entry {
                 value,
                 deadline,
-                last_access_ms: now_ms,
+                access: access_ticks(now_ms),
                 lfu,
                 string_form: StringForm::Encoded,
             }
         };
-        // One hash lookup, through the raw entry API: the key is copied
-        // only when it is new.
-        match self.entries.raw_entry_mut_v1().from_key(key) {
-            RawEntryMut::Vacant(slot) => {
-                slot.insert(kept(key), fresh(None));
-                None
+        // One hash lookup: the key is copied only when it is new.
+        let position = match self.entries.slot(key) {
+            Place::Vacant(place) => {
+                place.insert(key, fresh(None));
+                return None;
             }
-            RawEntryMut::Occupied(mut slot) => {
-                let old = slot.get();
-                let old_lfu = (!old.expired(now_ms)).then_some(old.lfu);
-                let old_at = old.expire_at();
-                let replaced = std::mem::replace(slot.get_mut(), fresh(old_lfu));
-                // A deadline kept unchanged is already in the set.
-                if let Some(old_at) = old_at
-                    && Some(old_at) != expire_at
-                {
-                    self.deadlines.remove(&(old_at, deadline_key(slot.key())));
-                }
-                Some(replaced)
-            }
+            Place::Occupied(position) => position,
+        };
+        // `slot` just found it there.
+        let (_, old) = self.entries.get_index_mut(position).expect("occupied slot");
+        let old_lfu = (!old.expired(now_ms)).then_some(old.lfu);
+        let old_at = old.expire_at();
+        let replaced = std::mem::replace(old, fresh(old_lfu));
+        // A deadline kept unchanged is already in the set.
+        if let Some(old_at) = old_at
+            && Some(old_at) != expire_at
+        {
+            self.deadlines.remove(&(old_at, deadline_key(key)));
         }
+        Some(replaced)
     }
 
     /// Stores `entry`, taken from another key or database (`RENAME`,
@@ -526,7 +538,7 @@ impl Db {
         if let Some(at) = entry.expire_at() {
             self.deadlines.insert((at, deadline_key(&key)));
         }
-        self.entries.insert(kept(&key), entry)
+        self.entries.insert(&key, entry)
     }
 
     /// Sets the LFU data of `key` (a fresh counter for `COPY`'s new
@@ -561,10 +573,9 @@ impl Db {
 
     /// Removes `key` whether or not it expired. Returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let (key, entry) = self.entries.swap_remove_entry(key)?;
+        let (_, entry) = self.entries.swap_remove(key)?;
         if let Some(at) = entry.expire_at() {
-            // Into `Bytes` without a copy: the box is not needed after.
-            self.deadlines.remove(&(at, Bytes::from(key)));
+            self.deadlines.remove(&(at, deadline_key(key)));
         }
         Some(entry)
     }
@@ -591,7 +602,7 @@ impl Db {
     /// can free large ones off the lock.
     pub fn clear(&mut self) -> Vec<Value> {
         self.deadlines.clear();
-        self.entries.drain(..).map(|(_, e)| e.value).collect()
+        self.entries.drain().map(|e| e.value).collect()
     }
 
     /// Removes up to `budget` keys whose deadline is at or before `now_ms`, in
@@ -608,7 +619,7 @@ impl Db {
             }
             // first() was Some just above, so pop_first() is too.
             let (_, key) = self.deadlines.pop_first().expect("non-empty deadline set");
-            if let Some(entry) = self.entries.swap_remove(&key[..]) {
+            if let Some((_, entry)) = self.entries.swap_remove(&key[..]) {
                 self.log_expired(&key, now_ms);
                 self.count_expired(&entry.value);
                 freed.push(entry.value);
@@ -619,14 +630,12 @@ impl Db {
 
     /// The key at position `index` (cursor-based `SCAN`, `RANDOMKEY`).
     pub fn key_at(&self, index: usize) -> Option<(&[u8], &Entry)> {
-        self.entries
-            .get_index(index)
-            .map(|(key, entry)| (&key[..], entry))
+        self.entries.get_index(index)
     }
 
     /// Iterates over all keys and entries, expired ones included (callers filter).
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
-        self.entries.iter().map(|(key, entry)| (&key[..], entry))
+        self.entries.iter()
     }
 }
 
@@ -651,17 +660,56 @@ mod tests {
 
     #[test]
     fn entry_stays_small() {
-        // The value's 40 bytes, the deadline and access time (8 each), the
-        // LFU counter and string form in the padding: each byte here is
-        // 1 MB at a million keys.
-        assert!(
-            std::mem::size_of::<Entry>() <= 64,
-            "{}",
-            std::mem::size_of::<Entry>()
-        );
+        // The value's 40 bytes, the deadline (8), the access clock (4), the
+        // LFU data (3) and the string form (1): each byte here is 1 MB at a
+        // million keys.
+        assert_eq!(std::mem::size_of::<Entry>(), 56);
         // The string's 32-byte handle and a tag: the inline hash and list
         // must not grow past it.
         assert_eq!(std::mem::size_of::<Value>(), 40);
+    }
+
+    #[test]
+    fn positions_follow_keys_through_removals_and_growth() {
+        // Short (inline) and long (boxed) keys; removals from the middle
+        // move the last key into the hole, and the index must follow it.
+        let name = |i: usize| {
+            if i % 3 == 0 {
+                format!("a-long-key-past-the-inline-limit:{i}")
+            } else {
+                format!("k{i}")
+            }
+        };
+        let mut db = Db::default();
+        for i in 0..5_000 {
+            db.insert(name(i), s(&i.to_string()), None, 0);
+        }
+        for i in (0..5_000).filter(|i| i % 7 == 2 || i % 5 == 0) {
+            assert!(db.remove(name(i).as_bytes()).is_some(), "{i}");
+        }
+        assert!(db.remove(b"k2").is_none());
+        let kept: Vec<usize> = (0..5_000).filter(|i| i % 7 != 2 && i % 5 != 0).collect();
+        assert_eq!(db.len(), kept.len());
+        for &i in &kept {
+            let key = name(i);
+            let Some(Entry {
+                value: Value::String(v),
+                ..
+            }) = db.stored(key.as_bytes())
+            else {
+                panic!("{key} missing");
+            };
+            assert_eq!(v, i.to_string().as_bytes());
+        }
+        // Every position holds a distinct kept key.
+        let mut seen: Vec<Vec<u8>> = (0..db.len())
+            .map(|p| db.key_at(p).expect("in range").0.to_vec())
+            .collect();
+        seen.sort();
+        let mut expected: Vec<Vec<u8>> = kept.iter().map(|&i| name(i).into_bytes()).collect();
+        expected.sort();
+        assert_eq!(seen, expected);
+        assert!(db.key_at(db.len()).is_none());
     }
 
     #[test]

@@ -92,8 +92,10 @@ pub struct LfuParams {
     pub decay_minutes: u32,
 }
 
-/// One key's LFU data: 3 bytes, as Redis's 24-bit field.
+/// One key's LFU data: 3 bytes, as Redis's 24-bit field (packed, so that
+/// it fills the keyspace entry's spare bytes without padding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed)]
 pub struct Lfu {
     /// The logarithmic access counter, 0..=255.
     counter: u8,

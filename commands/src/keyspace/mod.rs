@@ -13,9 +13,11 @@
 
 mod db;
 mod free;
+mod key;
 pub mod lfu;
 #[cfg(test)]
 mod model_tests;
+mod table;
 mod value;
 mod watch;
 
