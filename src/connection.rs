@@ -137,15 +137,8 @@ struct Connection {
 
 impl Connection {
     async fn run(&mut self) -> std::io::Result<()> {
-        // The kill and shutdown waits are built once, not per read: each is
-        // registered with its notifier on its first poll and stays so, where
-        // building, registering and dropping them around every read was
-        // about 500 instructions a request at `-P 1`.
-        let server = self.server.clone();
-        let handle = self.client.handle.clone();
-        let killed = handle.kill_idle_notify.notified();
-        let shutdown = server.shutdown_signal();
-        tokio::pin!(killed, shutdown);
+        // A kill or a shutdown wakes the wait below through the message
+        // channel (`ClientHandle::wake`); the checks after each batch see it.
         loop {
             let stop = self.process_input().await?;
             self.flush().await?;
@@ -162,8 +155,8 @@ impl Connection {
                 self.input.reserve(READ_CHUNK);
             }
             // Biased, the read first: under load the read is ready at once
-            // and the other branches are not polled (a kill or shutdown is
-            // still seen: the checks above run after every batch).
+            // and the channel is not polled (a kill or shutdown is still
+            // seen: the checks above run after every batch).
             tokio::select! {
                 biased;
                 read = self.stream.read_buf(&mut self.input) => {
@@ -175,8 +168,6 @@ impl Connection {
                     self.handle_read()?;
                 }
                 Some(item) = self.client.pushes.recv() => self.encode_outgoing(item),
-                _ = &mut killed => return Ok(()),
-                _ = &mut shutdown => return Ok(()),
             }
         }
     }
@@ -273,6 +264,7 @@ impl Connection {
                         encode_push(&mut self.output, &items, self.client.resp >= 3);
                     }
                     Outgoing::Status(line) => after_reply.push(line),
+                    Outgoing::Wake => {}
                 }
             }
             if !shutting_down && self.server.shutdown_requested() {
@@ -526,6 +518,7 @@ impl Connection {
         match item {
             Outgoing::Push(items) => encode_push(&mut self.output, &items, self.client.resp >= 3),
             Outgoing::Status(line) => self.encode_reply(&Reply::Status(line.into())),
+            Outgoing::Wake => {}
         }
     }
 

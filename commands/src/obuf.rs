@@ -295,6 +295,7 @@ pub fn outgoing_size(item: &Outgoing) -> u64 {
     match item {
         Outgoing::Push(items) => 16 + items.iter().map(reply_size).sum::<u64>(),
         Outgoing::Status(line) => 3 + line.len() as u64,
+        Outgoing::Wake => 0,
     }
 }
 

@@ -176,10 +176,15 @@ impl Server {
         }
     }
 
-    /// Asks the server to stop (`SHUTDOWN`, SIGTERM, SIGINT).
+    /// Asks the server to stop (`SHUTDOWN`, SIGTERM, SIGINT). Wakes every
+    /// connection's read loop, which then closes: a connection registers at
+    /// accept, before its loop first checks the flag, so none misses both.
     pub fn request_shutdown(&self) {
         self.shutdown_requested.store(true, Ordering::SeqCst);
         self.shutdown_notify.notify_waiters();
+        for client in self.clients.all() {
+            client.wake();
+        }
     }
 
     /// True once a shutdown was requested.
