@@ -674,7 +674,7 @@ mod tests {
         // Short (inline) and long (boxed) keys; removals from the middle
         // move the last key into the hole, and the index must follow it.
         let name = |i: usize| {
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 format!("a-long-key-past-the-inline-limit:{i}")
             } else {
                 format!("k{i}")
