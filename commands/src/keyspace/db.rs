@@ -573,7 +573,7 @@ impl Db {
 
     /// Removes `key` whether or not it expired. Returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let (_, entry) = self.entries.swap_remove(key)?;
+        let entry = self.entries.swap_remove(key)?;
         if let Some(at) = entry.expire_at() {
             self.deadlines.remove(&(at, deadline_key(key)));
         }
@@ -619,7 +619,7 @@ impl Db {
             }
             // first() was Some just above, so pop_first() is too.
             let (_, key) = self.deadlines.pop_first().expect("non-empty deadline set");
-            if let Some((_, entry)) = self.entries.swap_remove(&key[..]) {
+            if let Some(entry) = self.entries.swap_remove(&key[..]) {
                 self.log_expired(&key, now_ms);
                 self.count_expired(&entry.value);
                 freed.push(entry.value);

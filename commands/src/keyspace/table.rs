@@ -7,14 +7,14 @@
 //! - the index holds `u32` positions (5 bytes a bucket with its control
 //!   byte, where `IndexMap`'s `usize` takes 9);
 //! - slots do not keep their key's hash (8 bytes): the index rehashes keys
-//!   when it grows, as Redis's dict does, which foldhash makes cheap;
+//!   when it grows, as Redis's dict does;
 //! - keys up to 15 bytes are inline (see [`StoredKey`]).
 //!
 //! A database holds at most `u32::MAX` keys (at 100 bytes a key, 400 GB).
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::{Entry as IndexEntry, VacantEntry};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 use super::db::Entry;
 use super::key::StoredKey;
@@ -31,9 +31,12 @@ pub struct KeyTable {
     slots: Vec<Slot>,
     /// Positions in `slots`, found by the hash of the slot's key.
     index: HashTable<u32>,
-    /// Seeded once per table, so clients cannot aim keys at one bucket
-    /// without knowing the seed.
-    hasher: foldhash::fast::RandomState,
+    /// SipHash with random keys, as Redis hashes its keyspace with SipHash:
+    /// clients choose keys, and a faster hash whose seed can be worked out
+    /// from timings would let them aim many at one bucket (foldhash's own
+    /// documentation rules it out for long-running programs facing such
+    /// clients).
+    hasher: RandomState,
 }
 
 /// Where [`KeyTable::slot`] found a key: its position, or the place to add
@@ -65,6 +68,14 @@ impl Vacant<'_> {
     }
 }
 
+/// `key`'s hash: its bytes alone, in one write (`Hash for [u8]` would
+/// write the length first, a second round of the hasher).
+fn hash_key(hasher: &RandomState, key: &[u8]) -> u64 {
+    let mut state = hasher.build_hasher();
+    state.write(key);
+    state.finish()
+}
+
 /// A position as the index stores it.
 fn to_u32(position: usize) -> u32 {
     // The module's documented limit: no machine holds 2^32 keys (hundreds of
@@ -84,7 +95,7 @@ impl KeyTable {
     }
 
     fn hash(&self, key: &[u8]) -> u64 {
-        self.hasher.hash_one(key)
+        hash_key(&self.hasher, key)
     }
 
     /// The position of `key`, if present.
@@ -146,7 +157,7 @@ impl KeyTable {
         let found = index.entry(
             hash,
             |&i| slots[i as usize].key.as_slice() == key,
-            |&i| hasher.hash_one(slots[i as usize].key.as_slice()),
+            |&i| hash_key(hasher, slots[i as usize].key.as_slice()),
         );
         match found {
             IndexEntry::Occupied(at) => Place::Occupied(*at.get() as usize),
@@ -167,8 +178,8 @@ impl KeyTable {
     }
 
     /// Removes `key`, moving the last key into its position (as
-    /// `IndexMap::swap_remove`). Returns the stored key and entry.
-    pub fn swap_remove(&mut self, key: &[u8]) -> Option<(StoredKey, Entry)> {
+    /// `IndexMap::swap_remove`). Returns its entry.
+    pub fn swap_remove(&mut self, key: &[u8]) -> Option<Entry> {
         let hash = self.hash(key);
         let slots = &self.slots;
         let found = self
@@ -187,8 +198,7 @@ impl KeyTable {
                 .expect("the last slot is indexed");
             *at = to_u32(position);
         }
-        let slot = self.slots.swap_remove(position);
-        Some((slot.key, slot.entry))
+        Some(self.slots.swap_remove(position).entry)
     }
 
     /// Removes every key, returning the entries.
