@@ -154,7 +154,7 @@ impl ClientHandle {
     /// Wakes the connection's read loop, which then checks whether it was
     /// killed or the server is shutting down. The read loop waits on its
     /// socket and this channel only, so that an idle wait costs two polls,
-    /// not four (a kill and a shutdown wait beside them cost about 150
+    /// not four (the kill and shutdown waits beside them cost about 230
     /// instructions a request at `redis-benchmark -P 1`).
     pub fn wake(&self) {
         // A closed channel: the connection is gone, nothing to wake.
