@@ -181,7 +181,7 @@ impl Connection {
             info.last_interaction = std::time::Instant::now();
             self.update_buffer_info(&mut info);
         }
-        let limit = self.server.config.query_buffer_limit().max(0) as usize;
+        let limit = self.server.config.query_buffer_limit() as usize;
         if self.input.len() > limit {
             tracing::warn!(
                 id = self.client.id,
@@ -205,7 +205,7 @@ impl Connection {
     /// Executes every complete request in the input buffer, encoding the
     /// replies into the output buffer.
     async fn process_input(&mut self) -> std::io::Result<Stop> {
-        let max_bulk_len = self.server.config.proto_max_bulk_len().max(0) as u64;
+        let max_bulk_len = self.server.config.proto_max_bulk_len();
         self.clock.restart();
         loop {
             // Rebuilt per request: an AUTH earlier in the batch lifts the

@@ -603,17 +603,18 @@ impl Config {
             .unwrap_or_default()
     }
 
-    /// `proto-max-bulk-len`: the largest bulk string a client may send, in
-    /// bytes. Same value as `get_i64`, without its lock and lookup.
-    pub fn proto_max_bulk_len(&self) -> i64 {
-        self.request_limits.max_bulk_len.load(Relaxed)
+    /// `proto-max-bulk-len`: the largest bulk string a client may send, and
+    /// the largest string a command may build, in bytes. Same value as
+    /// `get_i64` (never negative), without its lock and lookup.
+    pub fn proto_max_bulk_len(&self) -> u64 {
+        self.request_limits.max_bulk_len.load(Relaxed).max(0) as u64
     }
 
     /// `client-query-buffer-limit`: the largest unparsed input a client may
-    /// have buffered, in bytes. Same value as `get_i64`, without its lock
-    /// and lookup.
-    pub fn query_buffer_limit(&self) -> i64 {
-        self.request_limits.query_buffer.load(Relaxed)
+    /// have buffered, in bytes. Same value as `get_i64` (never negative),
+    /// without its lock and lookup.
+    pub fn query_buffer_limit(&self) -> u64 {
+        self.request_limits.query_buffer.load(Relaxed).max(0) as u64
     }
 
     /// The value of an integer or memory directive.
@@ -752,18 +753,15 @@ mod tests {
                 "proto-max-bulk-len" => c.proto_max_bulk_len(),
                 _ => c.query_buffer_limit(),
             };
-            assert_eq!(cached(&config), config.get_i64(name), "{name} default");
+            let stored = |c: &Config| c.get_i64(name) as u64;
+            assert_eq!(cached(&config), stored(&config), "{name} default");
             config.set_at_startup(name, "3mb").unwrap();
             assert_eq!(cached(&config), 3 * 1024 * 1024, "{name} at start-up");
             config.set_at_runtime(name, "2097152").unwrap();
             assert_eq!(cached(&config), 2 * 1024 * 1024, "{name} by CONFIG SET");
             // A refused value changes neither form.
             assert!(config.set_at_runtime(name, "1k").is_err());
-            assert_eq!(
-                cached(&config),
-                config.get_i64(name),
-                "{name} after a refusal"
-            );
+            assert_eq!(cached(&config), stored(&config), "{name} after a refusal");
         }
     }
 

@@ -182,7 +182,7 @@ fn capture(db: &crate::keyspace::Db, now_ms: i64) -> DbSnapshot {
     let mut keys = Vec::with_capacity(db.len());
     keys.extend(
         db.iter()
-            .filter(|(_, e)| e.expire_at().is_none_or(|at| at > now_ms))
+            .filter(|(_, e)| !e.expired(now_ms))
             .map(|(key, entry)| {
                 let item = match &entry.value {
                     Value::String(s) => Item::String(s.clone()),

@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 
-use super::{edit_string, max_string_len, parse_offset};
+use super::{edit_string, parse_offset};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::{read_with, string_of};
@@ -266,7 +266,7 @@ pub fn bitfield_ro(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 
 fn run(ctx: &mut Ctx, args: &mut Parse, read_only: bool) -> Result<Reply> {
     let key = args.next_bytes()?;
-    let ops = parse_ops(args, max_string_len(ctx))?;
+    let ops = parse_ops(args, ctx.server.config.proto_max_bulk_len())?;
     let mut db = ctx.db();
     let highest = ops
         .iter()

@@ -1,6 +1,6 @@
 //! Single bits: SETBIT and GETBIT.
 
-use super::{edit_string, max_string_len, parse_offset};
+use super::{edit_string, parse_offset};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::{read_with, string_of};
@@ -22,7 +22,11 @@ pub(super) fn bit_at(bytes: &[u8], offset: u64) -> u8 {
 /// (not 0 or 1), WRONGTYPE. Logged as sent when the string changed.
 pub fn setbit(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
-    let offset = parse_offset(&args.next_bytes()?, None, max_string_len(ctx))?;
+    let offset = parse_offset(
+        &args.next_bytes()?,
+        None,
+        ctx.server.config.proto_max_bulk_len(),
+    )?;
     let on = match parse_i64(&args.next_bytes()?) {
         Some(v @ (0 | 1)) => v as u8,
         _ => return Err(CommandError::err("bit is not an integer or out of range")),
@@ -48,7 +52,11 @@ pub fn setbit(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// Errors: `ERR bit offset is not an integer or out of range`, WRONGTYPE.
 pub fn getbit(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
-    let offset = parse_offset(&args.next_bytes()?, None, max_string_len(ctx))?;
+    let offset = parse_offset(
+        &args.next_bytes()?,
+        None,
+        ctx.server.config.proto_max_bulk_len(),
+    )?;
     args.finish()?;
     let bit = read_with(&mut ctx.db(), &key, ctx.now_ms, |e| {
         string_of(&e.value).map(|s| bit_at(s, offset))

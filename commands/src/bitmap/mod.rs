@@ -15,7 +15,6 @@ mod count;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keyspace::{Db, StringForm, Value};
 use crate::parse::parse_i64;
@@ -24,11 +23,6 @@ use crate::table::{CommandSpec, KeySpecDef};
 /// Redis's error for a bad or too large bit offset.
 fn bad_offset() -> CommandError {
     CommandError::err("bit offset is not an integer or out of range")
-}
-
-/// The largest string a bit command may build (`proto-max-bulk-len`, bytes).
-fn max_string_len(ctx: &Ctx) -> u64 {
-    ctx.server.config.proto_max_bulk_len().max(0) as u64
 }
 
 /// A bit offset argument, as Redis's `getBitOffsetFromArgument`: a

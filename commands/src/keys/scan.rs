@@ -14,10 +14,6 @@ use crate::keyspace::{Db, Entry};
 use crate::parse::{Parse, parse_i64};
 use crate::reply::Reply;
 
-fn is_live(entry: &Entry, now_ms: i64) -> bool {
-    entry.expire_at().is_none_or(|at| at > now_ms)
-}
-
 /// `KEYS pattern` — every live key matching the glob `pattern`.
 ///
 /// Reply: array of bulk strings, in no particular order.
@@ -29,7 +25,7 @@ pub fn keys(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let keys: Vec<Bytes> = db
         .iter()
         .filter(|(key, entry)| {
-            is_live(entry, ctx.now_ms) && (match_all || glob_match(&pattern, key, false))
+            !entry.expired(ctx.now_ms) && (match_all || glob_match(&pattern, key, false))
         })
         .map(|(key, _)| Bytes::copy_from_slice(key))
         .collect();
@@ -82,7 +78,7 @@ impl ScanOptions {
     }
 
     fn wants(&self, key: &[u8], entry: &Entry, now_ms: i64) -> bool {
-        is_live(entry, now_ms)
+        !entry.expired(now_ms)
             && self
                 .pattern
                 .as_ref()
@@ -182,7 +178,7 @@ pub fn randomkey(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = probes
         .chain(walk)
         .filter_map(|i| db.key_at(i))
-        .find(|(_, entry)| is_live(entry, ctx.now_ms))
+        .find(|(_, entry)| !entry.expired(ctx.now_ms))
         .map(|(key, _)| Bytes::copy_from_slice(key));
     Ok(Reply::bulk_or_null(key))
 }

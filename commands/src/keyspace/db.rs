@@ -88,8 +88,9 @@ impl Entry {
         self.access = access_ticks(now_ms);
     }
 
-    /// True when the entry has a deadline at or before `now_ms`.
-    fn expired(&self, now_ms: i64) -> bool {
+    /// True when the entry has a deadline at or before `now_ms` (ms since
+    /// the epoch): a key that reads as missing though not yet reclaimed.
+    pub fn expired(&self, now_ms: i64) -> bool {
         self.deadline != NO_EXPIRY && self.deadline <= now_ms
     }
 

@@ -10,8 +10,6 @@
 //! the length as a little-endian `u64`, whose top byte (the tag position)
 //! is below `0x80` for any length a slice can have.
 
-use std::fmt;
-
 /// The longest key kept inline.
 pub const INLINE_MAX: usize = 15;
 
@@ -128,13 +126,6 @@ impl Clone for StoredKey {
     }
 }
 
-impl std::ops::Deref for StoredKey {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
 impl PartialEq for StoredKey {
     fn eq(&self, other: &StoredKey) -> bool {
         self.as_slice() == other.as_slice()
@@ -143,8 +134,8 @@ impl PartialEq for StoredKey {
 
 impl Eq for StoredKey {}
 
-impl fmt::Debug for StoredKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", bytes::Bytes::copy_from_slice(self.as_slice()))
     }
 }
@@ -163,7 +154,7 @@ mod tests {
             assert_eq!(stored.is_inline(), len <= INLINE_MAX, "length {len}");
             let copy = stored.clone();
             drop(stored);
-            assert_eq!(&copy[..], &key[..]);
+            assert_eq!(copy.as_slice(), &key[..]);
         }
     }
 

@@ -26,7 +26,7 @@ pub fn info_fields(server: &Server) -> Vec<(String, String)> {
         let db = server.keyspace.db(index);
         expired += db.expired_sessions;
         sessions.extend(db.iter().filter_map(|(_, entry)| match &entry.value {
-            Value::Session(s) if entry.expire_at().is_none_or(|at| at > now) => Some(s.clone()),
+            Value::Session(s) if !entry.expired(now) => Some(s.clone()),
             _ => None,
         }));
     }

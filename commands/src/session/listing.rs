@@ -58,7 +58,7 @@ impl Filter {
         let Value::Session(session) = &entry.value else {
             return false;
         };
-        entry.expire_at().is_none_or(|at| at > now_ms)
+        !entry.expired(now_ms)
             && self.owner.as_ref().is_none_or(|o| *o == session.owner)
             && self.visible_to.as_ref().is_none_or(|o| *o == session.owner)
             && self

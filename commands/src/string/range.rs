@@ -12,11 +12,6 @@ use crate::keyspace::{StringForm, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
 
-/// The largest string a command may build (`proto-max-bulk-len`, bytes).
-fn max_string_len(ctx: &Ctx) -> u64 {
-    ctx.server.config.proto_max_bulk_len().max(0) as u64
-}
-
 /// Error when `len` exceeds `max`, with Redis's text.
 fn check_length(len: u64, max: u64) -> Result<()> {
     if len > max {
@@ -46,7 +41,7 @@ pub fn append(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
     let suffix = args.next_bytes()?;
     args.finish()?;
-    let max = max_string_len(ctx);
+    let max = ctx.server.config.proto_max_bulk_len();
     let mut db = ctx.db();
     match db.get(&key, ctx.now_ms).map(|e| &mut e.value) {
         None => {
@@ -126,7 +121,7 @@ pub fn setrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     if offset < 0 {
         return Err(CommandError::err("offset is out of range"));
     }
-    let max = max_string_len(ctx);
+    let max = ctx.server.config.proto_max_bulk_len();
     let mut db = ctx.db();
     let current_len = match db.peek(&key, ctx.now_ms) {
         None => None,
