@@ -134,7 +134,7 @@ mod tests {
     use super::*;
 
     fn string(v: &'static [u8]) -> Value {
-        Value::String(Bytes::from_static(v))
+        Value::String(v.to_vec())
     }
 
     #[test]

@@ -86,6 +86,14 @@ impl Parse {
         self.try_next().ok_or_else(CommandError::syntax)
     }
 
+    /// The next argument copied into a vector of its own, for a string
+    /// value a handler stores. Error: `ERR syntax error` when none is left.
+    pub fn next_vec(&mut self) -> Result<Vec<u8>> {
+        let arg = self.argv.get(self.pos).ok_or_else(CommandError::syntax)?;
+        self.pos += 1;
+        Ok(arg.to_vec())
+    }
+
     /// The next argument as a key, shared with the request instead of
     /// copied: for the key a handler looks up, and passes to [`Db`]
     /// (which keeps a copy of any key it stores) and to `Db::log`, nothing

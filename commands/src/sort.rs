@@ -154,9 +154,9 @@ fn sort_generic(ctx: &mut Ctx, args: &mut Parse, read_only: bool) -> Result<Repl
     let replaced = if items.is_empty() {
         db.remove(&dst).map(|e| e.value)
     } else {
-        let value = Value::List(ListValue {
+        let value = Value::List(Box::new(ListValue {
             items: items.clone(),
-        });
+        }));
         db.insert(dst.clone(), value, None, now).map(|e| e.value)
     };
     if replaced.is_some() || stored > 0 {
@@ -264,7 +264,7 @@ fn lookup(db: &mut Db, pattern: &[u8], element: &Bytes, now: i64) -> Option<Byte
     key.extend_from_slice(&pattern[star + 1..key_end]);
     let value = &db.get(&key, now)?.value;
     match (value, arrow) {
-        (Value::String(s), None) => Some(s.clone()),
+        (Value::String(s), None) => Some(Bytes::copy_from_slice(s)),
         (Value::Hash(h), Some(a)) => h.get(&pattern[a + 2..]).map(Bytes::copy_from_slice),
         _ => None,
     }

@@ -33,7 +33,7 @@ pub const RETRY_AFTER_FAILURE: std::time::Duration = std::time::Duration::from_s
 
 /// One key of the snapshot.
 enum Item {
-    String(Bytes),
+    String(Vec<u8>),
     /// A hash, list, set, sorted set or stream: cloned under the locks,
     /// turned into commands by the rewrite thread.
     Container(Value),

@@ -4,8 +4,6 @@
 //! `bitfieldGeneric`: every operation is parsed before any runs, and the
 //! string grows to hold the farthest written bit.
 
-use bytes::Bytes;
-
 use super::{edit_string, parse_offset};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
@@ -274,13 +272,19 @@ fn run(ctx: &mut Ctx, args: &mut Parse, read_only: bool) -> Result<Reply> {
         .map(|op| op.offset + op.bits as u64 - 1)
         .max();
     let Some(highest) = highest else {
-        let value = read_with(&mut db, &key, ctx.now_ms, |e| string_of(&e.value).cloned());
-        let value: Bytes = value.transpose()?.unwrap_or_default();
-        return Ok(Reply::Array(
+        // Read in place; a missing key reads as an empty string.
+        let read_all = |value: &[u8]| -> Vec<Reply> {
             ops.iter()
-                .map(|op| Reply::Integer(read_op(&value, op)))
-                .collect(),
-        ));
+                .map(|op| Reply::Integer(read_op(value, op)))
+                .collect()
+        };
+        let replies = read_with(&mut db, &key, ctx.now_ms, |e| {
+            string_of(&e.value).map(read_all)
+        });
+        return Ok(Reply::Array(match replies.transpose()? {
+            Some(replies) => replies,
+            None => read_all(&[]),
+        }));
     };
     if read_only {
         return Err(CommandError::err(

@@ -75,18 +75,15 @@ pub fn bitop(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let mut db = ctx.db();
     let mut sources = Vec::with_capacity(keys.len());
     for key in &keys {
-        let value = read_with(&mut db, key, ctx.now_ms, |e| string_of(&e.value).cloned());
+        let value = read_with(&mut db, key, ctx.now_ms, |e| {
+            string_of(&e.value).map(Bytes::copy_from_slice)
+        });
         sources.push(value.transpose()?.unwrap_or_default());
     }
     let result = combine(op, &sources);
     let len = result.len();
     let replaced = if len > 0 {
-        let old = db.insert(
-            dest.clone(),
-            Value::String(Bytes::from(result)),
-            None,
-            ctx.now_ms,
-        );
+        let old = db.insert(dest.clone(), Value::String(result), None, ctx.now_ms);
         db.set_string_form(&dest, StringForm::Raw);
         db.log(ctx.now_ms, args.argv());
         old

@@ -12,12 +12,16 @@ use crate::keys::{read_with, string_of};
 use crate::parse::{Parse, parse_i64};
 use crate::reply::Reply;
 
-/// The string at `key` for a read, counting a keyspace hit or miss.
-fn lookup(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>> {
-    read_with(&mut ctx.db(), key, ctx.now_ms, |e| {
-        string_of(&e.value).cloned()
-    })
-    .transpose()
+/// Runs `f` on the string at `key` for a read, counting a keyspace hit or
+/// miss; `None` for a missing key. The string is read in place, under the
+/// lock, as Redis reads it: a large bitmap is never copied. Errors:
+/// WRONGTYPE, or what `f` returns.
+fn with_string<R>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    f: impl FnOnce(&[u8]) -> Result<R>,
+) -> Result<Option<R>> {
+    read_with(&mut ctx.db(), key, ctx.now_ms, |e| f(string_of(&e.value)?)).transpose()
 }
 
 fn int_arg(raw: &Bytes) -> Result<i64> {
@@ -95,26 +99,25 @@ fn find_bit(bytes: &[u8], lo: u64, hi: u64, bit: u8) -> Option<u64> {
 pub fn bitcount(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
     let rest = args.rest();
-    let Some(value) = lookup(ctx, &key)? else {
-        return Ok(Reply::Integer(0));
-    };
-    let range = match rest.len() {
-        0 => bit_range(value.len(), 0, -1, false),
-        2 | 3 => {
-            let (start, end) = (int_arg(&rest[0])?, int_arg(&rest[1])?);
-            if start < 0 && end < 0 && start > end {
-                return Ok(Reply::Integer(0));
+    let count = with_string(ctx, &key, |value| {
+        let range = match rest.len() {
+            0 => bit_range(value.len(), 0, -1, false),
+            2 | 3 => {
+                let (start, end) = (int_arg(&rest[0])?, int_arg(&rest[1])?);
+                if start < 0 && end < 0 && start > end {
+                    return Ok(0);
+                }
+                let in_bits = match rest.get(2) {
+                    Some(unit) => unit_arg(unit)?,
+                    None => false,
+                };
+                bit_range(value.len(), start, end, in_bits)
             }
-            let in_bits = match rest.get(2) {
-                Some(unit) => unit_arg(unit)?,
-                None => false,
-            };
-            bit_range(value.len(), start, end, in_bits)
-        }
-        _ => return Err(CommandError::syntax()),
-    };
-    let count = range.map_or(0, |(lo, hi)| count_bits(&value, lo, hi));
-    Ok(Reply::Integer(count as i64))
+            _ => return Err(CommandError::syntax()),
+        };
+        Ok(range.map_or(0, |(lo, hi)| count_bits(value, lo, hi)))
+    })?;
+    Ok(Reply::Integer(count.unwrap_or(0) as i64))
 }
 
 /// `BITPOS key bit [start [end [BYTE | BIT]]]` — the position of the first
@@ -133,35 +136,34 @@ pub fn bitpos(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     }
     let bit = bit as u8;
     let rest = args.rest();
-    let Some(value) = lookup(ctx, &key)? else {
-        return Ok(Reply::Integer(if bit == 1 { -1 } else { 0 }));
-    };
-    let (range, end_given) = match rest.len() {
-        0 => (bit_range(value.len(), 0, -1, false), false),
-        1..=3 => {
-            // Redis reads the start, then the unit, then the end.
-            let start = int_arg(&rest[0])?;
-            let in_bits = match rest.get(2) {
-                Some(unit) => unit_arg(unit)?,
-                None => false,
-            };
-            let end = match rest.get(1) {
-                Some(end) => int_arg(end)?,
-                None => -1,
-            };
-            (bit_range(value.len(), start, end, in_bits), rest.len() > 1)
-        }
-        _ => return Err(CommandError::syntax()),
-    };
-    let Some((lo, hi)) = range else {
-        return Ok(Reply::Integer(-1));
-    };
-    let pos = match find_bit(&value, lo, hi, bit) {
-        Some(pos) => pos as i64,
-        None if bit == 0 && !end_given => hi as i64 + 1,
-        None => -1,
-    };
-    Ok(Reply::Integer(pos))
+    let pos = with_string(ctx, &key, |value| {
+        let (range, end_given) = match rest.len() {
+            0 => (bit_range(value.len(), 0, -1, false), false),
+            1..=3 => {
+                // Redis reads the start, then the unit, then the end.
+                let start = int_arg(&rest[0])?;
+                let in_bits = match rest.get(2) {
+                    Some(unit) => unit_arg(unit)?,
+                    None => false,
+                };
+                let end = match rest.get(1) {
+                    Some(end) => int_arg(end)?,
+                    None => -1,
+                };
+                (bit_range(value.len(), start, end, in_bits), rest.len() > 1)
+            }
+            _ => return Err(CommandError::syntax()),
+        };
+        let Some((lo, hi)) = range else {
+            return Ok(-1);
+        };
+        Ok(match find_bit(value, lo, hi, bit) {
+            Some(pos) => pos as i64,
+            None if bit == 0 && !end_given => hi as i64 + 1,
+            None => -1,
+        })
+    })?;
+    Ok(Reply::Integer(pos.unwrap_or(if bit == 1 { -1 } else { 0 })))
 }
 
 #[cfg(test)]

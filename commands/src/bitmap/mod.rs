@@ -13,7 +13,7 @@ mod bitop;
 mod bits;
 mod count;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::error::{CommandError, Result};
 use crate::keyspace::{Db, StringForm, Value};
@@ -44,15 +44,6 @@ fn parse_offset(raw: &[u8], field_bits: Option<u32>, max_len: u64) -> Result<u64
     Ok(offset as u64)
 }
 
-/// Takes the bytes out of a stored string for editing in place; reuses the
-/// allocation when nobody else holds it.
-fn take_mut(stored: &mut Bytes) -> BytesMut {
-    match std::mem::take(stored).try_into_mut() {
-        Ok(unique) => unique,
-        Err(shared) => BytesMut::from(&shared[..]),
-    }
-}
-
 /// Runs `edit` on the string at `key`, first zero-padded to at least `len`
 /// bytes; a missing key is created (without TTL) as `len` zero bytes, an
 /// existing one keeps its TTL. As Redis's `lookupStringForBitCommand`
@@ -69,22 +60,20 @@ fn edit_string<R>(
 ) -> Result<(R, bool)> {
     match db.get(key, now_ms).map(|e| &mut e.value) {
         Some(Value::String(stored)) => {
-            let mut buf = take_mut(stored);
-            let grew = buf.len() < len;
+            let grew = stored.len() < len;
             if grew {
-                buf.resize(len, 0);
+                stored.resize(len, 0);
             }
-            let out = edit(&mut buf);
-            *stored = buf.freeze();
+            let out = edit(stored);
             // Redis unshares the value into a raw string before editing.
             db.set_string_form(key, StringForm::Raw);
             Ok((out, grew))
         }
         Some(_) => Err(CommandError::wrong_type()),
         None => {
-            let mut buf = BytesMut::zeroed(len);
+            let mut buf = vec![0; len];
             let out = edit(&mut buf);
-            db.insert(key.clone(), Value::String(buf.freeze()), None, now_ms);
+            db.insert(key.clone(), Value::String(buf), None, now_ms);
             db.set_string_form(key, StringForm::Raw);
             Ok((out, true))
         }

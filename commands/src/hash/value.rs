@@ -18,7 +18,9 @@
 //!   entry is the byte length as an unsigned LEB128 varint (7 bits a byte,
 //!   low bits first, high bit set on every byte but the last: one byte for
 //!   lengths below 128, so for every length a listpack allows) followed by
-//!   the bytes themselves. The pair count is kept beside the buffer.
+//!   the bytes themselves. The pair count comes first, as two bytes
+//!   (little-endian), as Redis's listpack header keeps its element count;
+//!   an empty hash has no buffer at all.
 //!   Lookups scan the buffer from the start, as Redis does. Updating a
 //!   field's value keeps its position; removing a pair closes the gap.
 //! - **hashtable**: a boxed `IndexMap<Bytes, Bytes>`, built from the
@@ -69,15 +71,22 @@ impl Default for Repr {
     }
 }
 
-/// The packed pairs of a listpack hash (layout in the module docs).
+/// The packed pairs of a listpack hash (layout in the module docs). One
+/// pointer and a length: with the count inside the buffer, a hash fits the
+/// keyspace's 24-byte [`Value`](crate::keyspace::Value).
 #[derive(Clone, Default)]
 struct Listpack {
-    /// `field-entry value-entry` for each pair, in insertion order; exactly
-    /// sized (empty, with no allocation, for no pairs).
+    /// The pair count ([`HEADER`] bytes), then `field-entry value-entry`
+    /// for each pair, in insertion order; exactly sized (empty, with no
+    /// allocation, for no pairs).
     buf: Box<[u8]>,
-    /// Number of pairs in `buf` (at most [`MAX_LISTPACK_ENTRIES`]).
-    len: u32,
 }
+
+/// Bytes of the pair count at the start of a listpack buffer.
+const HEADER: usize = 2;
+
+// The count's two bytes hold any listpack's number of pairs.
+const _: () = assert!(MAX_LISTPACK_ENTRIES <= u16::MAX as usize);
 
 /// Byte offsets of one pair inside a listpack buffer.
 #[derive(Clone, Copy)]
@@ -165,7 +174,15 @@ impl Listpack {
     fn pairs(&self) -> ListpackPairs<'_> {
         ListpackPairs {
             buf: &self.buf,
-            pos: 0,
+            pos: HEADER,
+        }
+    }
+
+    /// Number of pairs (read from the header; 0 for no buffer).
+    fn len(&self) -> usize {
+        match *self.buf {
+            [lo, hi, ..] => usize::from(u16::from_le_bytes([lo, hi])),
+            _ => 0,
         }
     }
 
@@ -177,17 +194,27 @@ impl Listpack {
     }
 
     /// Replaces `self.buf[range]` with `entries`, each written as an entry,
-    /// in a new exactly-sized buffer. `range` must lie inside the buffer
-    /// (callers pass spans found in it, or its end).
-    fn splice(&mut self, range: std::ops::Range<usize>, entries: &[&[u8]]) {
+    /// in a new exactly-sized buffer holding `count` pairs (no buffer for
+    /// none). `range` must lie inside the pairs (callers pass spans found
+    /// in them, or their end).
+    fn splice(&mut self, range: std::ops::Range<usize>, entries: &[&[u8]], count: usize) {
+        if count == 0 {
+            self.buf = Box::default();
+            return;
+        }
+        // Both empty when there is no buffer yet (`push` to an empty hash).
+        let head = self.buf.get(HEADER..range.start).unwrap_or_default();
+        let tail = self.buf.get(range.end..).unwrap_or_default();
         let added: usize = entries.iter().map(|e| varint_len(e.len()) + e.len()).sum();
-        let mut out = Vec::with_capacity(self.buf.len() - range.len() + added);
-        out.extend_from_slice(&self.buf[..range.start]);
+        let mut out = Vec::with_capacity(HEADER + head.len() + added + tail.len());
+        // `count` is at most MAX_LISTPACK_ENTRIES, which fits (see HEADER).
+        out.extend_from_slice(&(count as u16).to_le_bytes());
+        out.extend_from_slice(head);
         for entry in entries {
             write_varint(&mut out, entry.len());
             out.extend_from_slice(entry);
         }
-        out.extend_from_slice(&self.buf[range.end..]);
+        out.extend_from_slice(tail);
         self.buf = out.into_boxed_slice();
     }
 
@@ -198,15 +225,14 @@ impl Listpack {
             // Same length, same varint: overwrite in place.
             self.buf[span.end - old_len..span.end].copy_from_slice(value);
         } else {
-            self.splice(span.value_start..span.end, &[value]);
+            self.splice(span.value_start..span.end, &[value], self.len());
         }
     }
 
     /// Appends a new pair.
     fn push(&mut self, field: &[u8], value: &[u8]) {
-        let end = self.buf.len();
-        self.splice(end..end, &[field, value]);
-        self.len += 1;
+        let end = self.buf.len().max(HEADER);
+        self.splice(end..end, &[field, value], self.len() + 1);
     }
 
     /// Removes the pair whose field is `field`. Returns true when it existed.
@@ -214,15 +240,14 @@ impl Listpack {
         let Some((_, span)) = self.find(field) else {
             return false;
         };
-        self.splice(span.start..span.end, &[]);
-        self.len -= 1;
+        self.splice(span.start..span.end, &[], self.len() - 1);
         true
     }
 
     /// The pairs copied into a hashtable, in the listpack's order, with
     /// room for one more.
     fn to_table(&self) -> IndexMap<Bytes, Bytes> {
-        let mut map = IndexMap::with_capacity(self.len as usize + 1);
+        let mut map = IndexMap::with_capacity(self.len() + 1);
         for (field, value, _) in self.pairs() {
             map.insert(Bytes::copy_from_slice(field), Bytes::copy_from_slice(value));
         }
@@ -251,7 +276,7 @@ impl HashValue {
     /// Number of fields.
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Listpack(lp) => lp.len as usize,
+            Repr::Listpack(lp) => lp.len(),
             Repr::Table(map) => map.len(),
         }
     }
@@ -294,7 +319,7 @@ impl HashValue {
                         lp.replace_value(span, old_len, &value);
                         return false;
                     }
-                    if (lp.len as usize) < MAX_LISTPACK_ENTRIES {
+                    if lp.len() < MAX_LISTPACK_ENTRIES {
                         lp.push(&field, &value);
                         return true;
                     }
@@ -438,7 +463,9 @@ mod tests {
 
     #[test]
     fn value_stays_small() {
-        assert!(std::mem::size_of::<HashValue>() <= 24);
+        // A pointer and a length; the hashtable box takes the null
+        // pointer's niche, so the encoding costs no tag.
+        assert_eq!(std::mem::size_of::<HashValue>(), 16);
     }
 
     #[test]
@@ -475,17 +502,17 @@ mod tests {
         assert!(buffer(&h).is_empty());
         assert!(h.set(b("f1"), b("v1")));
         assert!(h.set(b("f2"), b("")));
-        assert_eq!(buffer(&h), b"\x02f1\x02v1\x02f2\x00");
-        // (1 + 2) + (1 + 2) + (1 + 2) + (1 + 0) bytes.
-        assert_eq!(h.memory_bytes(), std::mem::size_of::<HashValue>() + 10);
+        assert_eq!(buffer(&h), b"\x02\x00\x02f1\x02v1\x02f2\x00");
+        // The count's 2, then (1 + 2) + (1 + 2) + (1 + 2) + (1 + 0) bytes.
+        assert_eq!(h.memory_bytes(), std::mem::size_of::<HashValue>() + 12);
         // Update in place with a longer value: the buffer grows by one.
         assert!(!h.set(b("f1"), b("v1x")));
-        assert_eq!(buffer(&h), b"\x02f1\x03v1x\x02f2\x00");
+        assert_eq!(buffer(&h), b"\x02\x00\x02f1\x03v1x\x02f2\x00");
         // Same length: overwritten in place.
         assert!(!h.set(b("f1"), b("abc")));
-        assert_eq!(buffer(&h), b"\x02f1\x03abc\x02f2\x00");
+        assert_eq!(buffer(&h), b"\x02\x00\x02f1\x03abc\x02f2\x00");
         assert!(h.remove(b"f1"));
-        assert_eq!(buffer(&h), b"\x02f2\x00");
+        assert_eq!(buffer(&h), b"\x01\x00\x02f2\x00");
         assert!(h.remove(b"f2"));
         assert!(buffer(&h).is_empty());
         assert!(h.is_empty());
@@ -557,8 +584,9 @@ mod tests {
                 (vec![0x80; 64], vec![0x80; 64]),
             ]
         );
-        // 1+1 + 1+3, 1+0 + 1+0, 1+3 + 1+1, 1+64 + 1+64 bytes.
-        assert_eq!(buffer(&h).len(), 6 + 2 + 6 + 130);
+        // The count, then 1+1 + 1+3, 1+0 + 1+0, 1+3 + 1+1, 1+64 + 1+64 bytes.
+        assert_eq!(buffer(&h).len(), HEADER + 6 + 2 + 6 + 130);
+        assert_eq!(buffer(&h)[..HEADER], [4, 0]);
         assert!(h.remove(b""));
         assert_eq!(h.get(b""), None);
         assert_eq!(h.len(), 3);

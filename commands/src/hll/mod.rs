@@ -43,7 +43,7 @@ fn corrupt() -> CommandError {
 /// The bytes of a valid HyperLogLog value. Errors: WRONGTYPE for another
 /// type, `WRONGTYPE Key is not a valid HyperLogLog string value.` for a
 /// string that is not one.
-fn hll_of(value: &Value) -> Result<&Bytes> {
+fn hll_of(value: &Value) -> Result<&[u8]> {
     match value {
         Value::String(s) if repr::is_valid(s) => Ok(s),
         Value::String(_) => Err(not_hll()),
@@ -52,9 +52,12 @@ fn hll_of(value: &Value) -> Result<&Bytes> {
 }
 
 /// A read lookup (counting a keyspace hit or miss) of the HyperLogLog at
-/// `key`.
+/// `key`: a copy of its bytes.
 fn read_hll(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Bytes>> {
-    read_with(db, key, now_ms, |e| hll_of(&e.value).cloned()).transpose()
+    read_with(db, key, now_ms, |e| {
+        hll_of(&e.value).map(Bytes::copy_from_slice)
+    })
+    .transpose()
 }
 
 /// A write lookup (no hit or miss counted) of the HyperLogLog at `key`, as
@@ -70,15 +73,15 @@ fn take_hll(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Vec<u8>>> {
     };
     hll_of(&entry.value)?;
     match &mut entry.value {
-        Value::String(s) if s[4] == repr::DENSE => Ok(Some(Vec::from(std::mem::take(s)))),
-        Value::String(s) => Ok(Some(s.to_vec())),
+        Value::String(s) if s[4] == repr::DENSE => Ok(Some(std::mem::take(s))),
+        Value::String(s) => Ok(Some(s.clone())),
         _ => Err(CommandError::wrong_type()),
     }
 }
 
 /// Stores `hll` at `key`, keeping the TTL of an existing key.
 fn store(db: &mut Db, key: Bytes, hll: Vec<u8>, now_ms: i64) {
-    db.set_keep_ttl(key.clone(), Value::String(Bytes::from(hll)), now_ms);
+    db.set_keep_ttl(key.clone(), Value::String(hll), now_ms);
     // Redis makes and edits HyperLogLogs as raw strings.
     db.set_string_form(&key, StringForm::Raw);
 }

@@ -12,8 +12,6 @@ mod object;
 mod rename;
 mod scan;
 
-use bytes::Bytes;
-
 use crate::error::{CommandError, Result};
 use crate::keyspace::{Db, Entry, Value};
 use crate::parse::parse_i64;
@@ -55,7 +53,7 @@ fn count_lookup(db: &mut Db, hit: bool) {
 }
 
 /// The bytes of a string value. Error: WRONGTYPE for any other type.
-pub(crate) fn string_of(value: &Value) -> Result<&Bytes> {
+pub(crate) fn string_of(value: &Value) -> Result<&[u8]> {
     match value {
         Value::String(s) => Ok(s),
         _ => Err(CommandError::wrong_type()),

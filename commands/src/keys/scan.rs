@@ -206,7 +206,7 @@ mod tests {
             let expire = (i % 5 == 0).then_some(50);
             db.insert(
                 Bytes::from(format!("k{i}")),
-                Value::String(Bytes::from("v")),
+                Value::String(b"v".to_vec()),
                 expire,
                 0,
             );
@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn keys_present_throughout_are_returned_despite_deletes_and_overwrites() {
-        let v = || Value::String(Bytes::from("v"));
+        let v = || Value::String(b"v".to_vec());
         let mut db = Db::default();
         for i in 0..100 {
             db.insert(Bytes::from(format!("k{i}")), v(), None, 0);

@@ -78,7 +78,7 @@ proptest! {
             match step {
                 Step::Set(k, v, ttl) => {
                     let at = ttl.map(|t| now + t);
-                    db.insert(key(k), Value::String(Bytes::from(vec![v])), at, now);
+                    db.insert(key(k), Value::String(vec![v]), at, now);
                     model.entries.insert(k, (v, at));
                 }
                 Step::Del(k) => {

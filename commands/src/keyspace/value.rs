@@ -28,17 +28,23 @@ pub trait Container: Clone + Send + Sync {
 /// A key's value. Each Redis type is one variant; `TYPE` reports
 /// [`Value::type_name`].
 pub enum Value {
-    /// A string (binary-safe).
-    String(Bytes),
+    /// A string (binary-safe), in its own allocation: exactly sized when
+    /// written whole, with room to grow after `APPEND` or `SETRANGE` (as
+    /// Redis's sds). A `Vec`, not a shared `Bytes`: its unused capacity
+    /// bits hold the variant tag, so the whole `Value` is 24 bytes, and
+    /// a read copies the bytes into its reply rather than making the value
+    /// shared (which would allocate a 24-byte share record per key).
+    String(Vec<u8>),
     /// A data-editing session (`SESSION.*` / `FRAME.*`). Shared with frame
     /// jobs running off the keyspace lock.
     Session(Arc<Session>),
-    /// A hash: field → value. Held inline, not boxed: its 24 bytes fit
-    /// beside the string's 32, so a small hash is one allocation (its
+    /// A hash: field → value. Held inline, not boxed: its 16 bytes fit
+    /// beside the string's, so a small hash is one allocation (its
     /// listpack), not two.
     Hash(HashValue),
-    /// A list. Inline, as a hash is: its 32 bytes fit the string's.
-    List(ListValue),
+    /// A list. Boxed: its deque's 32 bytes would make every key's value
+    /// larger.
+    List(Box<ListValue>),
     /// A set.
     Set(Box<SetValue>),
     /// A sorted set.
@@ -103,7 +109,7 @@ impl Value {
     /// Approximate bytes used by the value (for `MEMORY USAGE` and eviction).
     pub fn memory_bytes(&self) -> usize {
         match self {
-            Value::String(s) => s.len() + 16,
+            Value::String(s) => s.capacity() + 16,
             Value::Session(s) => s.memory_bytes(),
             other => on_container!(other, c => c.memory_bytes(), _ => 0),
         }

@@ -132,7 +132,7 @@ pub(crate) fn list_mut<'a>(
     match db.get(key, now_ms) {
         None => Ok(None),
         Some(entry) => match &mut entry.value {
-            Value::List(list) => Ok(Some(list)),
+            Value::List(list) => Ok(Some(list.as_mut())),
             _ => Err(CommandError::wrong_type()),
         },
     }
@@ -178,7 +178,7 @@ pub(crate) fn push_all(
     items.into_iter().for_each(|item| list.push(end, item));
     let len = list.items.len();
     if len > 0 {
-        db.insert(key.clone(), Value::List(list), None, now_ms);
+        db.insert(key.clone(), Value::List(Box::new(list)), None, now_ms);
     }
     Ok(len)
 }

@@ -63,10 +63,15 @@ fn incr_by(ctx: &mut Ctx, args: &Parse, key: Bytes, delta: i64) -> Result<Reply>
             next
         }
         Some(entry) => {
-            let current =
-                parse_i64(string_of(&entry.value)?).ok_or_else(CommandError::not_integer)?;
+            let Value::String(stored) = &mut entry.value else {
+                return Err(CommandError::wrong_type());
+            };
+            let current = parse_i64(stored).ok_or_else(CommandError::not_integer)?;
             let next = current.checked_add(delta).ok_or_else(overflow)?;
-            entry.value = Value::String(integer_text(next));
+            // Rewritten in place: a number's text fits the allocation the
+            // last one had, give or take a digit.
+            stored.clear();
+            stored.extend_from_slice(itoa::Buffer::new().format(next).as_bytes());
             entry.string_form = StringForm::Encoded;
             next
         }
@@ -101,7 +106,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         return Err(CommandError::err("increment would produce NaN or Infinity"));
     }
     let text = Bytes::from(format_float(next));
-    db.set_keep_ttl(key.clone(), Value::String(text.clone()), ctx.now_ms);
+    db.set_keep_ttl(key.clone(), Value::String(text.to_vec()), ctx.now_ms);
     // Redis builds the result as text, never as a shared integer.
     db.set_string_form(&key, StringForm::Text);
     db.log(ctx.now_ms, &[&b"SET"[..], &key, &text, b"KEEPTTL"]);
@@ -119,14 +124,13 @@ fn format_float(value: f64) -> String {
 
 /// `n` in decimal, as a string value: formatted on the stack, then one
 /// exactly-sized allocation.
-fn integer_text(n: i64) -> Bytes {
-    Bytes::copy_from_slice(itoa::Buffer::new().format(n).as_bytes())
+fn integer_text(n: i64) -> Vec<u8> {
+    itoa::Buffer::new().format(n).as_bytes().to_vec()
 }
 
 #[cfg(test)]
 mod tests {
     use super::{format_float, integer_text};
-    use bytes::Bytes;
 
     #[test]
     fn floats_print_like_redis_human_form() {
@@ -142,7 +146,7 @@ mod tests {
     #[test]
     fn integer_text_is_decimal_at_the_extremes() {
         for n in [i64::MIN, -1, 0, 7, 10, i64::MAX] {
-            assert_eq!(integer_text(n), Bytes::from(format!("{n}")));
+            assert_eq!(integer_text(n), format!("{n}").into_bytes());
         }
     }
 }

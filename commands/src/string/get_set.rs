@@ -26,7 +26,7 @@ use crate::reply::Reply;
 pub(super) fn store(
     db: &mut Db,
     key: Bytes,
-    value: Bytes,
+    value: Vec<u8>,
     expiry: Expiry,
     now_ms: i64,
 ) -> Option<Value> {
@@ -77,10 +77,13 @@ pub(super) fn store_argv<'a>(
     argv
 }
 
-/// The string at `key` for a read command, counting a keyspace hit or miss.
-/// Error: WRONGTYPE when the key holds another type.
+/// A copy of the string at `key` for a read command, counting a keyspace
+/// hit or miss. Error: WRONGTYPE when the key holds another type.
 pub(super) fn read_string(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Bytes>> {
-    read_with(db, key, now_ms, |entry| string_of(&entry.value).cloned()).transpose()
+    read_with(db, key, now_ms, |entry| {
+        string_of(&entry.value).map(Bytes::copy_from_slice)
+    })
+    .transpose()
 }
 
 /// `GET key` — the string at `key`.
@@ -106,7 +109,7 @@ pub fn get(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// non-string key (nothing is written then). Logged as [`store_argv`] says.
 pub fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_key()?;
-    let value = args.next_bytes()?;
+    let value = args.next_vec()?;
     let opts = parse_options(args, OptionsFor::Set, ctx.now_ms)?;
     let now = ctx.now_ms;
     let mut db = ctx.db();
@@ -151,7 +154,7 @@ pub fn psetex(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 fn set_with_ttl(ctx: &mut Ctx, args: &mut Parse, seconds: bool) -> Result<Reply> {
     let key = args.next_bytes()?;
     let ttl = args.next_bytes()?;
-    let value = args.next_bytes()?;
+    let value = args.next_vec()?;
     args.finish()?;
     let at = expire_deadline(&ttl, seconds, true, ctx.now_ms, args.name())?;
     let replaced = store(&mut ctx.db(), key, value, Expiry::At(at), ctx.now_ms);
@@ -164,7 +167,7 @@ fn set_with_ttl(ctx: &mut Ctx, args: &mut Parse, seconds: bool) -> Result<Reply>
 /// Reply: integer 1 when set, 0 when the key existed (of any type).
 pub fn setnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
-    let value = args.next_bytes()?;
+    let value = args.next_vec()?;
     args.finish()?;
     let mut db = ctx.db();
     if db.contains(&key, ctx.now_ms) {
@@ -181,13 +184,13 @@ pub fn setnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// Reply: the old value, or null. Errors: WRONGTYPE (nothing written).
 pub fn getset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
-    let value = args.next_bytes()?;
+    let value = args.next_vec()?;
     args.finish()?;
     let mut db = ctx.db();
     let old = read_string(&mut db, &key, ctx.now_ms)?;
-    db.insert(key.clone(), Value::String(value.clone()), None, ctx.now_ms);
     // Logged as Redis 7 propagates it: the `SET` it amounts to.
     db.log(ctx.now_ms, &[b"SET".as_slice(), &key, &value]);
+    db.insert(key, Value::String(value), None, ctx.now_ms);
     Ok(Reply::bulk_or_null(old))
 }
 
@@ -260,7 +263,7 @@ pub fn mget(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         .iter()
         .map(|key| {
             let value = read_with(&mut db, key, ctx.now_ms, |e| {
-                string_of(&e.value).ok().cloned()
+                string_of(&e.value).ok().map(Bytes::copy_from_slice)
             });
             Reply::bulk_or_null(value.flatten())
         })
@@ -307,7 +310,7 @@ pub fn msetnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 
 /// The remaining arguments as `(key, value)` pairs; an odd count is an
 /// arity error, as Redis reports it.
-fn pairs(args: &mut Parse) -> Result<Vec<(Bytes, Bytes)>> {
+fn pairs(args: &mut Parse) -> Result<Vec<(Bytes, Vec<u8>)>> {
     let rest = args.rest();
     if !rest.len().is_multiple_of(2) {
         return Err(CommandError::wrong_arity(args.name()));
@@ -315,7 +318,8 @@ fn pairs(args: &mut Parse) -> Result<Vec<(Bytes, Bytes)>> {
     let mut it = rest.into_iter();
     let mut pairs = Vec::with_capacity(it.len() / 2);
     while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        pairs.push((k, v));
+        // No copy for a short value: `rest` gave it an allocation of its own.
+        pairs.push((k, Vec::from(v)));
     }
     Ok(pairs)
 }
@@ -348,7 +352,7 @@ mod tests {
     fn store_with_a_past_deadline_removes_the_key() {
         let mut db = Db::default();
         let put = |db: &mut Db, value: &'static str, expiry| {
-            store(db, Bytes::from("k"), Bytes::from(value), expiry, 10);
+            store(db, Bytes::from("k"), value.as_bytes().to_vec(), expiry, 10);
         };
         put(&mut db, "v", Expiry::Default);
         put(&mut db, "w", Expiry::At(5));

@@ -2,9 +2,8 @@
 //! SETRANGE. Matches Redis 7.0's `t_string.c`. The writes are deterministic
 //! and log to the AOF as they were sent.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
-use super::get_set::read_string;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::{read_with, string_of};
@@ -22,24 +21,14 @@ fn check_length(len: u64, max: u64) -> Result<()> {
     Ok(())
 }
 
-/// Takes the bytes out of a stored string for in-place growth. When nobody
-/// else holds them (the usual case) this reuses the allocation, so repeated
-/// `APPEND`s are amortised O(1) per byte rather than copying the whole value.
-fn take_mut(stored: &mut Bytes) -> BytesMut {
-    match std::mem::take(stored).try_into_mut() {
-        Ok(unique) => unique,
-        Err(shared) => BytesMut::from(&shared[..]),
-    }
-}
-
 /// `APPEND key value` — appends to the string at `key` (creating it), keeping
 /// its TTL.
 ///
 /// Reply: the new length. Errors: WRONGTYPE; `ERR string exceeds maximum
 /// allowed size (proto-max-bulk-len)`.
 pub fn append(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
-    let key = args.next_bytes()?;
-    let suffix = args.next_bytes()?;
+    let key = args.next_key()?;
+    let suffix = args.next_vec()?;
     args.finish()?;
     let max = ctx.server.config.proto_max_bulk_len();
     let mut db = ctx.db();
@@ -52,9 +41,9 @@ pub fn append(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         }
         Some(Value::String(stored)) => {
             check_length((stored.len() + suffix.len()) as u64, max)?;
-            let mut grown = take_mut(stored);
-            grown.extend_from_slice(&suffix);
-            *stored = grown.freeze();
+            // The vector doubles as it grows, so repeated `APPEND`s are
+            // amortised O(1) a byte, as Redis's sds preallocation makes them.
+            stored.extend_from_slice(&suffix);
             let len = stored.len();
             // Redis unshares the value into a raw string before appending.
             db.set_string_form(&key, StringForm::Raw);
@@ -72,7 +61,7 @@ pub fn strlen(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
     args.finish()?;
     let len = read_with(&mut ctx.db(), &key, ctx.now_ms, |e| {
-        string_of(&e.value).map(Bytes::len)
+        string_of(&e.value).map(<[u8]>::len)
     })
     .transpose()?;
     Ok(Reply::Integer(len.unwrap_or(0) as i64))
@@ -88,12 +77,15 @@ pub fn getrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let start = args.next_i64()?;
     let end = args.next_i64()?;
     args.finish()?;
-    let value = read_string(&mut ctx.db(), &key, ctx.now_ms)?.unwrap_or_default();
-    Ok(Reply::Bulk(byte_range(&value, start, end)))
+    let range = read_with(&mut ctx.db(), &key, ctx.now_ms, |e| {
+        string_of(&e.value).map(|value| byte_range(value, start, end))
+    })
+    .transpose()?;
+    Ok(Reply::Bulk(range.unwrap_or_default()))
 }
 
-/// Redis's `getrangeCommand` index rules.
-fn byte_range(value: &Bytes, start: i64, end: i64) -> Bytes {
+/// Redis's `getrangeCommand` index rules: the range's bytes, copied.
+fn byte_range(value: &[u8], start: i64, end: i64) -> Bytes {
     let len = value.len() as i64;
     if start < 0 && end < 0 && start > end {
         return Bytes::new();
@@ -103,7 +95,7 @@ fn byte_range(value: &Bytes, start: i64, end: i64) -> Bytes {
     if len == 0 || start > end {
         return Bytes::new();
     }
-    value.slice(start as usize..=end as usize)
+    Bytes::copy_from_slice(&value[start as usize..=end as usize])
 }
 
 /// `SETRANGE key offset value` — overwrites the string at `key` from byte
@@ -134,15 +126,15 @@ pub fn setrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     check_length(offset as u64 + patch.len() as u64, max)?;
     let offset = offset as usize;
     let mut buf = match db.get(&key, ctx.now_ms).map(|e| &mut e.value) {
-        Some(Value::String(stored)) => take_mut(stored),
-        _ => BytesMut::new(),
+        Some(Value::String(stored)) => std::mem::take(stored),
+        _ => Vec::new(),
     };
     if buf.len() < offset + patch.len() {
         buf.resize(offset + patch.len(), 0);
     }
     buf[offset..offset + patch.len()].copy_from_slice(&patch);
     let len = buf.len();
-    db.set_keep_ttl(key.clone(), Value::String(buf.freeze()), ctx.now_ms);
+    db.set_keep_ttl(key.clone(), Value::String(buf), ctx.now_ms);
     db.set_string_form(&key, StringForm::Raw);
     db.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(len as i64))
