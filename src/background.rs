@@ -134,7 +134,7 @@ mod tests {
     use super::*;
 
     fn string(v: &'static [u8]) -> Value {
-        Value::String(v.to_vec())
+        Value::String(v.into())
     }
 
     #[test]

@@ -274,21 +274,28 @@ fn unauthenticated_clients_get_small_protocol_limits() {
 fn config_set_refuses_limits_that_would_lock_every_client_out() {
     // A proto-max-bulk-len of 0 refused every later request (even the
     // CONFIG SET to undo it), and a value above i64::MAX read back as 0;
-    // a query buffer limit below 1mb disconnected every client.
+    // a query buffer limit below 1mb disconnected every client. A string
+    // value holds at most 4 GiB - 1 bytes, so proto-max-bulk-len stops
+    // there (Redis 7 goes on to i64::MAX).
     let server = TestServer::start(&[]);
     let mut s = server.raw();
-    let refused = |name: &str| {
+    let refused = |name: &str, max: u64| {
         format!(
-            "-ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between 1048576 and 9223372036854775807 inclusive\r\n"
+            "-ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between 1048576 and {max} inclusive\r\n"
         )
     };
-    for (name, value) in [
-        ("proto-max-bulk-len", "0"),
-        ("proto-max-bulk-len", "18446744073709551615"),
-        ("client-query-buffer-limit", "1"),
+    for (name, value, max) in [
+        ("proto-max-bulk-len", "0", u64::from(u32::MAX)),
+        ("proto-max-bulk-len", "4294967296", u64::from(u32::MAX)),
+        (
+            "proto-max-bulk-len",
+            "18446744073709551615",
+            u64::from(u32::MAX),
+        ),
+        ("client-query-buffer-limit", "1", i64::MAX as u64),
     ] {
         let request = resp(&["CONFIG", "SET", name, value]);
-        roundtrip(&mut s, &request, refused(name).as_bytes());
+        roundtrip(&mut s, &request, refused(name, max).as_bytes());
     }
     roundtrip(
         &mut s,

@@ -417,6 +417,59 @@ fn incrbyfloat_formats_like_redis() {
 }
 
 #[test]
+fn large_values_read_whole_while_edits_copy_them() {
+    // Past 64 KiB a GET shares the stored value with its reply instead of
+    // copying it; edits queued behind that reply in one pipeline must not
+    // show through it, and must keep what was stored.
+    let server = TestServer::start(&[]);
+    let mut con = server.conn();
+    let original: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    redis::cmd("SET")
+        .arg("big")
+        .arg(&original)
+        .query::<()>(&mut con)
+        .unwrap();
+    let (before, appended, patched, after): (Vec<u8>, i64, i64, Vec<u8>) = redis::pipe()
+        .cmd("GET")
+        .arg("big")
+        .cmd("APPEND")
+        .arg("big")
+        .arg("tail")
+        .cmd("SETRANGE")
+        .arg("big")
+        .arg(0)
+        .arg("head")
+        .cmd("GET")
+        .arg("big")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(before, original);
+    assert_eq!(appended, 300_004);
+    assert_eq!(patched, 300_004);
+    let mut expected = original.clone();
+    expected[..4].copy_from_slice(b"head");
+    expected.extend_from_slice(b"tail");
+    assert_eq!(after, expected);
+    // SETBIT past the end zero-pads, on a value a reply may still share.
+    let (shared, grown): (Vec<u8>, Vec<u8>) = redis::pipe()
+        .cmd("GET")
+        .arg("big")
+        .cmd("SETBIT")
+        .arg("big")
+        .arg(8 * 300_010 + 7)
+        .arg(1)
+        .ignore()
+        .cmd("GET")
+        .arg("big")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(shared, expected);
+    expected.resize(300_011, 0);
+    expected[300_010] = 1;
+    assert_eq!(grown, expected);
+}
+
+#[test]
 fn append_strlen_getrange_setrange() {
     let server = TestServer::start(&[]);
     let mut con = server.conn();

@@ -215,10 +215,15 @@ pub static DIRECTIVES: &[Directive] = &[
     d(
         "proto-max-bulk-len",
         "536870912",
-        // Redis 7's bounds: below 1mb clients could not send ordinary values.
-        mem(1024 * 1024),
+        // Redis 7's lower bound: below 1mb clients could not send ordinary
+        // values. The upper bound is framekv's: a string value's length is
+        // a u32 (Redis 7 allows up to 2^63 - 1).
+        Kind::Memory {
+            min: 1024 * 1024,
+            max: crate::keyspace::StringValue::MAX_LEN as u64,
+        },
         true,
-        "Largest bulk string a client may send, in bytes.",
+        "Largest bulk string a client may send, in bytes (at most 4294967295).",
     ),
     d(
         "client-query-buffer-limit",

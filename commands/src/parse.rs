@@ -7,6 +7,7 @@
 use bytes::Bytes;
 
 use crate::error::{CommandError, Result};
+use crate::keyspace::StringValue;
 
 /// A cursor over a command's arguments (not including the command name,
 /// which [`Parse::name`] returns lower-cased). The full argv stays readable
@@ -86,12 +87,19 @@ impl Parse {
         self.try_next().ok_or_else(CommandError::syntax)
     }
 
-    /// The next argument copied into a vector of its own, for a string
-    /// value a handler stores. Error: `ERR syntax error` when none is left.
-    pub fn next_vec(&mut self) -> Result<Vec<u8>> {
+    /// The next argument copied into a string value, for a handler to
+    /// store. Errors: `ERR syntax error` when none is left; `ERR string
+    /// exceeds maximum allowed size (proto-max-bulk-len)` past
+    /// [`StringValue::MAX_LEN`] (only a script can build such an argument).
+    pub fn next_value(&mut self) -> Result<StringValue> {
         let arg = self.argv.get(self.pos).ok_or_else(CommandError::syntax)?;
         self.pos += 1;
-        Ok(arg.to_vec())
+        if !StringValue::fits(arg.len()) {
+            return Err(CommandError::err(
+                "string exceeds maximum allowed size (proto-max-bulk-len)",
+            ));
+        }
+        Ok(StringValue::from_slice(arg))
     }
 
     /// The next argument as a key, shared with the request instead of

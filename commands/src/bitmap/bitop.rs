@@ -5,7 +5,7 @@ use bytes::Bytes;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::{read_with, string_of};
-use crate::keyspace::{StringForm, Value};
+use crate::keyspace::{StringForm, StringValue, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
 
@@ -83,7 +83,12 @@ pub fn bitop(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let result = combine(op, &sources);
     let len = result.len();
     let replaced = if len > 0 {
-        let old = db.insert(dest.clone(), Value::String(result), None, ctx.now_ms);
+        let old = db.insert(
+            dest.clone(),
+            Value::String(StringValue::from_slice(&result)),
+            None,
+            ctx.now_ms,
+        );
         db.set_string_form(&dest, StringForm::Raw);
         db.log(ctx.now_ms, args.argv());
         old

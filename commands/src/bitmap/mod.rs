@@ -16,7 +16,7 @@ mod count;
 use bytes::Bytes;
 
 use crate::error::{CommandError, Result};
-use crate::keyspace::{Db, StringForm, Value};
+use crate::keyspace::{Db, StringForm, StringValue, Value};
 use crate::parse::parse_i64;
 use crate::table::{CommandSpec, KeySpecDef};
 
@@ -61,10 +61,8 @@ fn edit_string<R>(
     match db.get(key, now_ms).map(|e| &mut e.value) {
         Some(Value::String(stored)) => {
             let grew = stored.len() < len;
-            if grew {
-                stored.resize(len, 0);
-            }
-            let out = edit(stored);
+            stored.zero_extend(len);
+            let out = edit(stored.as_mut_slice());
             // Redis unshares the value into a raw string before editing.
             db.set_string_form(key, StringForm::Raw);
             Ok((out, grew))
@@ -73,7 +71,12 @@ fn edit_string<R>(
         None => {
             let mut buf = vec![0; len];
             let out = edit(&mut buf);
-            db.insert(key.clone(), Value::String(buf), None, now_ms);
+            db.insert(
+                key.clone(),
+                Value::String(StringValue::from_slice(&buf)),
+                None,
+                now_ms,
+            );
             db.set_string_form(key, StringForm::Raw);
             Ok((out, true))
         }

@@ -19,7 +19,7 @@ use bytes::Bytes;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::read_with;
-use crate::keyspace::{Db, StringForm, Value};
+use crate::keyspace::{Db, StringForm, StringValue, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
 use crate::table::{CommandSpec, KeySpecDef};
@@ -60,28 +60,23 @@ fn read_hll(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Bytes>> {
     .transpose()
 }
 
-/// A write lookup (no hit or miss counted) of the HyperLogLog at `key`, as
-/// an owned buffer to edit; `None` when the key is missing.
-///
-/// A dense value (12 KiB) is moved out of the entry rather than copied, so
-/// the caller must [`store`] it back on every path that returns `Some`;
-/// only sparse values (at most [`SPARSE_MAX_BYTES`]) can fail to edit, and
-/// those are copies.
+/// A write lookup (no hit or miss counted) of the HyperLogLog at `key`: a
+/// copy of its bytes to edit (at most 12 KiB), which the caller
+/// [`store`]s back when it changed; `None` when the key is missing.
 fn take_hll(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Vec<u8>>> {
     let Some(entry) = db.get(key, now_ms) else {
         return Ok(None);
     };
-    hll_of(&entry.value)?;
-    match &mut entry.value {
-        Value::String(s) if s[4] == repr::DENSE => Ok(Some(std::mem::take(s))),
-        Value::String(s) => Ok(Some(s.clone())),
-        _ => Err(CommandError::wrong_type()),
-    }
+    Ok(Some(hll_of(&entry.value)?.to_vec()))
 }
 
 /// Stores `hll` at `key`, keeping the TTL of an existing key.
 fn store(db: &mut Db, key: Bytes, hll: Vec<u8>, now_ms: i64) {
-    db.set_keep_ttl(key.clone(), Value::String(hll), now_ms);
+    db.set_keep_ttl(
+        key.clone(),
+        Value::String(StringValue::from_slice(&hll)),
+        now_ms,
+    );
     // Redis makes and edits HyperLogLogs as raw strings.
     db.set_string_form(&key, StringForm::Raw);
 }

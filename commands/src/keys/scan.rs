@@ -186,7 +186,7 @@ pub fn randomkey(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyspace::Value;
+    use crate::keyspace::{StringValue, Value};
 
     #[test]
     fn cursor_parses_like_strtoul() {
@@ -206,7 +206,7 @@ mod tests {
             let expire = (i % 5 == 0).then_some(50);
             db.insert(
                 Bytes::from(format!("k{i}")),
-                Value::String(b"v".to_vec()),
+                Value::String(StringValue::from_slice(b"v")),
                 expire,
                 0,
             );
@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn keys_present_throughout_are_returned_despite_deletes_and_overwrites() {
-        let v = || Value::String(b"v".to_vec());
+        let v = || Value::String(StringValue::from_slice(b"v"));
         let mut db = Db::default();
         for i in 0..100 {
             db.insert(Bytes::from(format!("k{i}")), v(), None, 0);

@@ -642,11 +642,11 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::super::lfu;
+    use super::super::{StringValue, lfu};
     use super::*;
 
     fn s(v: &str) -> Value {
-        Value::String(v.as_bytes().to_vec())
+        Value::String(StringValue::from_slice(v.as_bytes()))
     }
 
     fn lfu_db() -> Db {
@@ -700,7 +700,7 @@ mod tests {
             else {
                 panic!("{key} missing");
             };
-            assert_eq!(v, i.to_string().as_bytes());
+            assert_eq!(&v[..], i.to_string().as_bytes());
         }
         // Every position holds a distinct kept key.
         let mut seen: Vec<Vec<u8>> = (0..db.len())

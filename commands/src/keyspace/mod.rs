@@ -17,6 +17,7 @@ mod key;
 pub mod lfu;
 #[cfg(test)]
 mod model_tests;
+mod string;
 mod table;
 mod value;
 mod watch;
@@ -24,6 +25,7 @@ mod watch;
 pub use db::{Db, Entry, StringForm};
 pub use free::{free_values, lazyfree_pending};
 pub use lfu::{Lfu, LfuConfig};
+pub use string::{StringValue, prefetch};
 pub use value::{Container, Value};
 
 use std::cell::Cell;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use proptest::prelude::*;
 
-use super::{Db, Value};
+use super::{Db, StringValue, Value};
 
 /// One step of a sequence. Keys are indexes into a small set so that
 /// steps collide often; times are ms.
@@ -78,7 +78,7 @@ proptest! {
             match step {
                 Step::Set(k, v, ttl) => {
                     let at = ttl.map(|t| now + t);
-                    db.insert(key(k), Value::String(vec![v]), at, now);
+                    db.insert(key(k), Value::String(StringValue::from_slice(&[v])), at, now);
                     model.entries.insert(k, (v, at));
                 }
                 Step::Del(k) => {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::StringValue;
 use crate::hash::HashValue;
 use crate::list::ListValue;
 use crate::session::Session;
@@ -28,13 +29,10 @@ pub trait Container: Clone + Send + Sync {
 /// A key's value. Each Redis type is one variant; `TYPE` reports
 /// [`Value::type_name`].
 pub enum Value {
-    /// A string (binary-safe), in its own allocation: exactly sized when
-    /// written whole, with room to grow after `APPEND` or `SETRANGE` (as
-    /// Redis's sds). A `Vec`, not a shared `Bytes`: its unused capacity
-    /// bits hold the variant tag, so the whole `Value` is 24 bytes, and
-    /// a read copies the bytes into its reply rather than making the value
-    /// shared (which would allocate a 24-byte share record per key).
-    String(Vec<u8>),
+    /// A string (binary-safe): a 16-byte handle to one allocation holding
+    /// a reference count and the bytes, exactly sized when written whole,
+    /// with room to grow after `APPEND` or `SETRANGE` (as Redis's sds).
+    String(StringValue),
     /// A data-editing session (`SESSION.*` / `FRAME.*`). Shared with frame
     /// jobs running off the keyspace lock.
     Session(Arc<Session>),

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::string_of;
-use crate::keyspace::{StringForm, Value};
+use crate::keyspace::{StringForm, StringValue, Value};
 use crate::parse::{Parse, parse_f64, parse_i64};
 use crate::reply::Reply;
 
@@ -70,8 +70,7 @@ fn incr_by(ctx: &mut Ctx, args: &Parse, key: Bytes, delta: i64) -> Result<Reply>
             let next = current.checked_add(delta).ok_or_else(overflow)?;
             // Rewritten in place: a number's text fits the allocation the
             // last one had, give or take a digit.
-            stored.clear();
-            stored.extend_from_slice(itoa::Buffer::new().format(next).as_bytes());
+            stored.assign(itoa::Buffer::new().format(next).as_bytes());
             entry.string_form = StringForm::Encoded;
             next
         }
@@ -106,7 +105,11 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
         return Err(CommandError::err("increment would produce NaN or Infinity"));
     }
     let text = Bytes::from(format_float(next));
-    db.set_keep_ttl(key.clone(), Value::String(text.to_vec()), ctx.now_ms);
+    db.set_keep_ttl(
+        key.clone(),
+        Value::String(StringValue::from_slice(&text)),
+        ctx.now_ms,
+    );
     // Redis builds the result as text, never as a shared integer.
     db.set_string_form(&key, StringForm::Text);
     db.log(ctx.now_ms, &[&b"SET"[..], &key, &text, b"KEEPTTL"]);
@@ -124,8 +127,8 @@ fn format_float(value: f64) -> String {
 
 /// `n` in decimal, as a string value: formatted on the stack, then one
 /// exactly-sized allocation.
-fn integer_text(n: i64) -> Vec<u8> {
-    itoa::Buffer::new().format(n).as_bytes().to_vec()
+fn integer_text(n: i64) -> StringValue {
+    StringValue::from_slice(itoa::Buffer::new().format(n).as_bytes())
 }
 
 #[cfg(test)]
@@ -146,7 +149,7 @@ mod tests {
     #[test]
     fn integer_text_is_decimal_at_the_extremes() {
         for n in [i64::MIN, -1, 0, 7, 10, i64::MAX] {
-            assert_eq!(integer_text(n), format!("{n}").into_bytes());
+            assert_eq!(&integer_text(n)[..], format!("{n}").as_bytes());
         }
     }
 }

@@ -13,8 +13,8 @@ use bytes::Bytes;
 use super::expiry::{Expiry, OptionsFor, expire_deadline, parse_options};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
-use crate::keys::{read_with, string_of};
-use crate::keyspace::{Db, Value};
+use crate::keys::read_with;
+use crate::keyspace::{Db, StringValue, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
 
@@ -26,7 +26,7 @@ use crate::reply::Reply;
 pub(super) fn store(
     db: &mut Db,
     key: Bytes,
-    value: Vec<u8>,
+    value: StringValue,
     expiry: Expiry,
     now_ms: i64,
 ) -> Option<Value> {
@@ -77,11 +77,13 @@ pub(super) fn store_argv<'a>(
     argv
 }
 
-/// A copy of the string at `key` for a read command, counting a keyspace
-/// hit or miss. Error: WRONGTYPE when the key holds another type.
+/// The string at `key` for a read command's reply ([`StringValue::to_bytes`]),
+/// counting a keyspace hit or miss. Error: WRONGTYPE when the key holds
+/// another type.
 pub(super) fn read_string(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Bytes>> {
-    read_with(db, key, now_ms, |entry| {
-        string_of(&entry.value).map(Bytes::copy_from_slice)
+    read_with(db, key, now_ms, |entry| match &entry.value {
+        Value::String(s) => Ok(s.to_bytes()),
+        _ => Err(CommandError::wrong_type()),
     })
     .transpose()
 }
@@ -109,7 +111,7 @@ pub fn get(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// non-string key (nothing is written then). Logged as [`store_argv`] says.
 pub fn set(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_key()?;
-    let value = args.next_vec()?;
+    let value = args.next_value()?;
     let opts = parse_options(args, OptionsFor::Set, ctx.now_ms)?;
     let now = ctx.now_ms;
     let mut db = ctx.db();
@@ -154,7 +156,7 @@ pub fn psetex(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 fn set_with_ttl(ctx: &mut Ctx, args: &mut Parse, seconds: bool) -> Result<Reply> {
     let key = args.next_bytes()?;
     let ttl = args.next_bytes()?;
-    let value = args.next_vec()?;
+    let value = args.next_value()?;
     args.finish()?;
     let at = expire_deadline(&ttl, seconds, true, ctx.now_ms, args.name())?;
     let replaced = store(&mut ctx.db(), key, value, Expiry::At(at), ctx.now_ms);
@@ -167,7 +169,7 @@ fn set_with_ttl(ctx: &mut Ctx, args: &mut Parse, seconds: bool) -> Result<Reply>
 /// Reply: integer 1 when set, 0 when the key existed (of any type).
 pub fn setnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
-    let value = args.next_vec()?;
+    let value = args.next_value()?;
     args.finish()?;
     let mut db = ctx.db();
     if db.contains(&key, ctx.now_ms) {
@@ -184,7 +186,7 @@ pub fn setnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
 /// Reply: the old value, or null. Errors: WRONGTYPE (nothing written).
 pub fn getset(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
-    let value = args.next_vec()?;
+    let value = args.next_value()?;
     args.finish()?;
     let mut db = ctx.db();
     let old = read_string(&mut db, &key, ctx.now_ms)?;
@@ -262,8 +264,9 @@ pub fn mget(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let values = keys
         .iter()
         .map(|key| {
-            let value = read_with(&mut db, key, ctx.now_ms, |e| {
-                string_of(&e.value).ok().map(Bytes::copy_from_slice)
+            let value = read_with(&mut db, key, ctx.now_ms, |e| match &e.value {
+                Value::String(s) => Some(s.to_bytes()),
+                _ => None,
             });
             Reply::bulk_or_null(value.flatten())
         })
@@ -308,18 +311,16 @@ pub fn msetnx(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     Ok(Reply::Integer(1))
 }
 
-/// The remaining arguments as `(key, value)` pairs; an odd count is an
-/// arity error, as Redis reports it.
-fn pairs(args: &mut Parse) -> Result<Vec<(Bytes, Vec<u8>)>> {
-    let rest = args.rest();
-    if !rest.len().is_multiple_of(2) {
+/// The remaining arguments as `(key, value)` pairs, each value copied once
+/// into its string value (the keys are shared: the keyspace copies those
+/// it stores); an odd count is an arity error, as Redis reports it.
+fn pairs(args: &mut Parse) -> Result<Vec<(Bytes, StringValue)>> {
+    if !args.remaining().is_multiple_of(2) {
         return Err(CommandError::wrong_arity(args.name()));
     }
-    let mut it = rest.into_iter();
-    let mut pairs = Vec::with_capacity(it.len() / 2);
-    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        // No copy for a short value: `rest` gave it an allocation of its own.
-        pairs.push((k, Vec::from(v)));
+    let mut pairs = Vec::with_capacity(args.remaining() / 2);
+    while !args.is_empty() {
+        pairs.push((args.next_key()?, args.next_value()?));
     }
     Ok(pairs)
 }
@@ -352,7 +353,7 @@ mod tests {
     fn store_with_a_past_deadline_removes_the_key() {
         let mut db = Db::default();
         let put = |db: &mut Db, value: &'static str, expiry| {
-            store(db, Bytes::from("k"), value.as_bytes().to_vec(), expiry, 10);
+            store(db, Bytes::from("k"), value.as_bytes().into(), expiry, 10);
         };
         put(&mut db, "v", Expiry::Default);
         put(&mut db, "w", Expiry::At(5));

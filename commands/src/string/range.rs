@@ -7,7 +7,7 @@ use bytes::Bytes;
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
 use crate::keys::{read_with, string_of};
-use crate::keyspace::{StringForm, Value};
+use crate::keyspace::{StringForm, StringValue, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
 
@@ -28,7 +28,7 @@ fn check_length(len: u64, max: u64) -> Result<()> {
 /// allowed size (proto-max-bulk-len)`.
 pub fn append(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_key()?;
-    let suffix = args.next_vec()?;
+    let suffix = args.next_value()?;
     args.finish()?;
     let max = ctx.server.config.proto_max_bulk_len();
     let mut db = ctx.db();
@@ -125,16 +125,27 @@ pub fn setrange(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     // offset >= 0 and at most i64::MAX, so the sum fits in u64.
     check_length(offset as u64 + patch.len() as u64, max)?;
     let offset = offset as usize;
-    let mut buf = match db.get(&key, ctx.now_ms).map(|e| &mut e.value) {
-        Some(Value::String(stored)) => std::mem::take(stored),
-        _ => Vec::new(),
+    let end = offset + patch.len();
+    let len = match db.get(&key, ctx.now_ms).map(|e| &mut e.value) {
+        // Edited in place; the key keeps its TTL.
+        Some(Value::String(stored)) => {
+            stored.zero_extend(end);
+            stored.as_mut_slice()[offset..end].copy_from_slice(&patch);
+            stored.len()
+        }
+        // The type was checked above: no key.
+        _ => {
+            let mut buf = vec![0; end];
+            buf[offset..].copy_from_slice(&patch);
+            db.insert(
+                key.clone(),
+                Value::String(StringValue::from_slice(&buf)),
+                None,
+                ctx.now_ms,
+            );
+            end
+        }
     };
-    if buf.len() < offset + patch.len() {
-        buf.resize(offset + patch.len(), 0);
-    }
-    buf[offset..offset + patch.len()].copy_from_slice(&patch);
-    let len = buf.len();
-    db.set_keep_ttl(key.clone(), Value::String(buf), ctx.now_ms);
     db.set_string_form(&key, StringForm::Raw);
     db.log(ctx.now_ms, args.argv());
     Ok(Reply::Integer(len as i64))
