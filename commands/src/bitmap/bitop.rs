@@ -1,10 +1,8 @@
 //! `BITOP`: AND, OR, XOR and NOT across strings, stored at a destination.
 
-use bytes::Bytes;
-
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
-use crate::keys::{read_with, string_of};
+use crate::keys::read_with;
 use crate::keyspace::{StringForm, StringValue, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
@@ -30,8 +28,8 @@ fn parse_op(raw: &[u8]) -> Result<Op> {
 
 /// The result of `op` over `sources`, as long as the longest one; shorter
 /// (and missing, empty) sources count as zero bytes.
-fn combine(op: Op, sources: &[Bytes]) -> Vec<u8> {
-    let len = sources.iter().map(Bytes::len).max().unwrap_or(0);
+fn combine(op: Op, sources: &[StringValue]) -> Vec<u8> {
+    let len = sources.iter().map(|s| s.len()).max().unwrap_or(0);
     let mut out = vec![0u8; len];
     if let Op::Not = op {
         for (o, b) in out.iter_mut().zip(sources[0].iter()) {
@@ -75,8 +73,10 @@ pub fn bitop(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let mut db = ctx.db();
     let mut sources = Vec::with_capacity(keys.len());
     for key in &keys {
-        let value = read_with(&mut db, key, ctx.now_ms, |e| {
-            string_of(&e.value).map(Bytes::copy_from_slice)
+        // Shared with the keyspace (no copy).
+        let value = read_with(&mut db, key, ctx.now_ms, |e| match &e.value {
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(CommandError::wrong_type()),
         });
         sources.push(value.transpose()?.unwrap_or_default());
     }
@@ -114,12 +114,12 @@ mod tests {
 
     #[test]
     fn shorter_sources_are_zero_padded() {
-        let a = Bytes::from_static(&[0xff, 0xf0]);
-        let b = Bytes::from_static(&[0x0f]);
+        let a = StringValue::from_slice(&[0xff, 0xf0]);
+        let b = StringValue::from_slice(&[0x0f]);
         assert_eq!(combine(Op::And, &[a.clone(), b.clone()]), vec![0x0f, 0x00]);
         assert_eq!(combine(Op::Or, &[b.clone(), a.clone()]), vec![0xff, 0xf0]);
         assert_eq!(combine(Op::Xor, &[a.clone(), b]), vec![0xf0, 0xf0]);
         assert_eq!(combine(Op::Not, &[a]), vec![0x00, 0x0f]);
-        assert!(combine(Op::Or, &[Bytes::new()]).is_empty());
+        assert!(combine(Op::Or, &[StringValue::default()]).is_empty());
     }
 }

@@ -43,7 +43,7 @@ fn corrupt() -> CommandError {
 /// The bytes of a valid HyperLogLog value. Errors: WRONGTYPE for another
 /// type, `WRONGTYPE Key is not a valid HyperLogLog string value.` for a
 /// string that is not one.
-fn hll_of(value: &Value) -> Result<&[u8]> {
+fn hll_of(value: &Value) -> Result<&StringValue> {
     match value {
         Value::String(s) if repr::is_valid(s) => Ok(s),
         Value::String(_) => Err(not_hll()),
@@ -52,12 +52,9 @@ fn hll_of(value: &Value) -> Result<&[u8]> {
 }
 
 /// A read lookup (counting a keyspace hit or miss) of the HyperLogLog at
-/// `key`: a copy of its bytes.
-fn read_hll(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Bytes>> {
-    read_with(db, key, now_ms, |e| {
-        hll_of(&e.value).map(Bytes::copy_from_slice)
-    })
-    .transpose()
+/// `key`, shared with the keyspace (no copy).
+fn read_hll(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<StringValue>> {
+    read_with(db, key, now_ms, |e| hll_of(&e.value).cloned()).transpose()
 }
 
 /// A write lookup (no hit or miss counted) of the HyperLogLog at `key`: a

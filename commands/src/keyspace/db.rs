@@ -665,8 +665,8 @@ mod tests {
         // LFU data (3) and the string form (1): each byte here is 1 MB at a
         // million keys.
         assert_eq!(std::mem::size_of::<Entry>(), 40);
-        // The string's vector, with the variant tag in its capacity's unused
-        // bits; every other variant must fit beside that field.
+        // The string's 16-byte handle and a tag: the inline hash must not
+        // grow past it.
         assert_eq!(std::mem::size_of::<Value>(), 24);
     }
 

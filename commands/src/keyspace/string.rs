@@ -119,8 +119,13 @@ impl StringValue {
     /// unshared and large enough (`INCR` rewriting its digits).
     pub fn assign(&mut self, bytes: &[u8]) {
         if self.is_unique() && bytes.len() <= self.capacity() {
+            // SAFETY: unique, room for `bytes.len() <= cap` bytes, and
+            // `bytes` is not inside this allocation (`&mut self` excludes
+            // a borrow of it). Written through the pointer: the bytes past
+            // `len` may never have been initialised.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.data(), bytes.len()) };
+            // At most `cap`, a u32.
             self.len = bytes.len() as u32;
-            self.as_mut_slice().copy_from_slice(bytes);
         } else {
             *self = StringValue::from_slice(bytes);
         }
