@@ -370,17 +370,7 @@ impl AofWriter {
     pub fn flush_and_sync(&self) -> io::Result<()> {
         let target = {
             let mut st = self.shared.state.lock();
-            let target = st.appended;
-            while st.written < target {
-                if let Some((through, msg)) = &st.failed
-                    && *through >= target
-                {
-                    return Err(io::Error::other(msg.clone()));
-                }
-                st.flush_requested = true;
-                self.shared.work.notify_one();
-                self.shared.progress.wait(&mut st);
-            }
+            let target = self.wait_written(&mut st)?;
             if st.synced >= target {
                 return Ok(());
             }
@@ -389,6 +379,34 @@ impl AofWriter {
         self.shared.sync_written()?;
         debug_assert!(self.shared.state.lock().synced >= target);
         Ok(())
+    }
+
+    /// Writes everything appended so far to the file (the kernel's page
+    /// cache), without an fsync: for a writer being switched away from
+    /// under locks, whose fsync can wait until they are released (as
+    /// Redis 7 fsyncs and closes the old incremental file in the
+    /// background). Blocking. Error: the write error.
+    pub fn flush(&self) -> io::Result<()> {
+        let mut st = self.shared.state.lock();
+        self.wait_written(&mut st).map(drop)
+    }
+
+    /// Waits (releasing the lock meanwhile) until everything appended when
+    /// called is written; returns that offset. Error: the write error that
+    /// covered it.
+    fn wait_written(&self, st: &mut parking_lot::MutexGuard<'_, State>) -> io::Result<u64> {
+        let target = st.appended;
+        while st.written < target {
+            if let Some((through, msg)) = &st.failed
+                && *through >= target
+            {
+                return Err(io::Error::other(msg.clone()));
+            }
+            st.flush_requested = true;
+            self.shared.work.notify_one();
+            self.shared.progress.wait(st);
+        }
+        Ok(target)
     }
 
     /// The file size in bytes once everything appended is written

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use persistence::record;
-use persistence::writer::AofWriter;
+use persistence::writer::{AofWriter, FsyncPolicy};
 
 use super::CLOCK;
 use super::files::AofFiles;
@@ -127,9 +127,9 @@ fn rewrite(server: &Arc<Server>, enable: bool) -> io::Result<u64> {
         let stalled = Instant::now();
         let dbs = server.keyspace.all_dbs();
         let now_ms = crate::keyspace::now_ms();
-        let taken = switch_writer(server, logging, &incr_path).map(|()| {
+        let taken = switch_writer(server, logging, &incr_path).map(|old| {
             let snapshot: Vec<DbSnapshot> = dbs.iter().map(|db| capture(db, now_ms)).collect();
-            (snapshot, now_ms)
+            (snapshot, now_ms, old)
         });
         drop(dbs);
         // What Redis reports as the fork's cost: how long clients waited.
@@ -142,7 +142,12 @@ fn rewrite(server: &Arc<Server>, enable: bool) -> io::Result<u64> {
         taken
     };
     let (snapshot, now_ms) = match switched {
-        Ok(taken) => taken,
+        Ok((snapshot, now_ms, old)) => {
+            // Off the locks: the old writer's last fsync and its threads'
+            // exit (when no connection still holds it).
+            drop(old);
+            (snapshot, now_ms)
+        }
         Err(e) => {
             // Nothing was written to the new file: the manifest goes back to
             // naming the one the writer still appends to.
@@ -164,18 +169,31 @@ fn rewrite(server: &Arc<Server>, enable: bool) -> io::Result<u64> {
 
 /// Under every database lock: opens the new incremental file with the
 /// `appendfsync` in force now (a `CONFIG SET` just before cannot be lost),
-/// makes what the old writer holds durable, and switches to it. Does
-/// nothing when the AOF stays off.
-fn switch_writer(server: &Server, logging: bool, incr_path: &std::path::Path) -> io::Result<()> {
+/// writes out what the old writer holds, and switches to the new one.
+/// Returns the old writer for the caller to drop once the locks are
+/// released: dropping it fsyncs the old file, which under load can take
+/// tens of milliseconds that every client would otherwise wait (as Redis 7
+/// fsyncs and closes the old file in the background). Under `appendfsync
+/// always` the old file is fsynced here, so the new file never holds a
+/// record whose predecessors could be lost. Does nothing when the AOF
+/// stays off.
+fn switch_writer(
+    server: &Server,
+    logging: bool,
+    incr_path: &std::path::Path,
+) -> io::Result<Option<Arc<AofWriter>>> {
     if !logging {
-        return Ok(());
+        return Ok(None);
     }
     let writer = AofWriter::open(incr_path, super::policy(server))?;
     if let Some(old) = server.aof.writer() {
-        old.flush_and_sync()?;
+        if old.policy() == FsyncPolicy::Always {
+            old.flush_and_sync()?;
+        } else {
+            old.flush()?;
+        }
     }
-    server.aof.switch_to(Some(Arc::new(writer)));
-    Ok(())
+    Ok(server.aof.switch_to(Some(Arc::new(writer))))
 }
 
 /// Slots ahead of the one being captured whose key and string value are

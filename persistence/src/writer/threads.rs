@@ -7,12 +7,21 @@ use std::time::Instant;
 
 use super::{EVERYSEC_INTERVAL, FsyncPolicy, GATHER_INTERVAL, RETRY_INTERVAL, Shared};
 
+/// Largest buffer capacity, in bytes, the write loop keeps for reuse;
+/// a larger one (after a burst of big writes) is freed once written.
+const SPARE_MAX: usize = 8 * 1024 * 1024;
+
 /// Takes everything buffered, writes it in one go, fsyncs it under `Always`,
 /// wakes the waiters it covers; repeats until shutdown with nothing buffered.
 pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
     // Whether the file may hold part of a failed write past `written`; it
     // is cut back before anything else is written so no half record stays.
     let mut dirty_tail = false;
+    // The last written buffer, emptied, put back in place of the one taken:
+    // appenders then fill a buffer that already has the room a batch
+    // needs, rather than growing an empty one by doubling (each step a
+    // copy under the lock every appender waits on).
+    let mut spare: Vec<u8> = Vec::new();
     loop {
         let (data, start) = {
             let mut st = shared.state.lock();
@@ -29,7 +38,10 @@ pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
                 }
             }
             st.flush_requested = false;
-            (std::mem::take(&mut st.buf), st.written)
+            (
+                std::mem::replace(&mut st.buf, std::mem::take(&mut spare)),
+                st.written,
+            )
         };
         let end = start + data.len() as u64;
         match write_batch(&mut file, &data, start, &mut dirty_tail) {
@@ -42,6 +54,10 @@ pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
                 shared.note_status(&st);
                 shared.wake_waiters(&mut st);
                 drop(st);
+                if data.capacity() <= SPARE_MAX {
+                    spare = data;
+                    spare.clear();
+                }
                 if shared.policy == FsyncPolicy::Always {
                     // An fsync error is recorded (and given to the waiters) by
                     // sync_written; the next batch's fsync covers these bytes again.
