@@ -4,7 +4,8 @@
 //!
 //! Used memory is [`crate::memory::used_memory`] (the counting allocator),
 //! which counts sessions and their frames once however many histories share
-//! a buffer. Before each command from a client (not inside `EXEC` or a
+//! a buffer, less the AOF writer's buffers (Redis 7's
+//! `mem_not_counted_for_evict`). Before each command from a client (not inside `EXEC` or a
 //! script, which Redis does not check either), when `maxmemory` is set and
 //! exceeded, keys are evicted until the estimated freed bytes cover the
 //! excess: each round samples `maxmemory-samples` keys per database and
@@ -44,7 +45,16 @@ const KEY_OVERHEAD: usize = 64;
 /// when `maxmemory` is 0.
 pub fn over_limit(server: &Server) -> bool {
     let max = server.config.maxmemory.load(Relaxed);
-    max != 0 && crate::memory::used_memory() as u64 > max
+    max != 0 && counted_memory(server) > max
+}
+
+/// Used memory as `maxmemory` counts it: [`crate::memory::used_memory`]
+/// less the AOF writer's buffers, as Redis 7 leaves its AOF buffer out
+/// (`mem_not_counted_for_evict`): evicting keys cannot shrink them, and a
+/// burst of appends would otherwise evict keys that did nothing.
+fn counted_memory(server: &Server) -> u64 {
+    let used = crate::memory::used_memory() as u64;
+    used.saturating_sub(server.aof.buffered_bytes() as u64)
 }
 
 /// The check `dispatch` runs before a client's command (after ACL, before
@@ -55,7 +65,7 @@ pub fn over_limit(server: &Server) -> bool {
 /// command (that transaction is discarded, as Redis 7.0).
 pub fn refusal(ctx: &mut Ctx, spec: &CommandSpec, argv: &[Bytes]) -> Option<String> {
     let max = ctx.server.config.maxmemory.load(Relaxed);
-    if max == 0 || crate::memory::used_memory() as u64 <= max {
+    if max == 0 || counted_memory(ctx.server) <= max {
         return None;
     }
     if ctx.client.aof_loader || ctx.client.in_script || ctx.server.keyspace.in_exclusive() {
@@ -109,16 +119,15 @@ pub fn perform_evictions(server: &Server, max: u64, now_ms: i64) -> bool {
     };
     let samples = server.config.get_i64("maxmemory-samples").max(1) as usize;
     let started = Instant::now();
-    let used = crate::memory::used_memory() as u64;
-    let to_free = used.saturating_sub(max);
+    let to_free = counted_memory(server).saturating_sub(max);
     let mut freed: u64 = 0;
     let mut next_db = 0usize;
     while freed < to_free {
-        if crate::memory::used_memory() as u64 <= max {
+        if counted_memory(server) <= max {
             return true;
         }
         let Some((db, key)) = pick(server, policy, samples, now_ms, &mut next_db) else {
-            return wait_for_lazy_frees(max);
+            return wait_for_lazy_frees(server, max);
         };
         let mut guard = server.keyspace.db(db);
         let Some(entry) = guard.remove(&key) else {
@@ -141,15 +150,15 @@ pub fn perform_evictions(server: &Server, max: u64, now_ms: i64) -> bool {
 /// threads are still freeing (an evicted session is freed on one), as
 /// Redis 7's `performEvictions` does: up to 50 ms, polling each
 /// millisecond. True once memory is back under `max`.
-fn wait_for_lazy_frees(max: u64) -> bool {
+fn wait_for_lazy_frees(server: &Server, max: u64) -> bool {
     let started = Instant::now();
     while crate::keyspace::lazyfree_pending() > 0 && started.elapsed() < LAZYFREE_WAIT {
-        if crate::memory::used_memory() as u64 <= max {
+        if counted_memory(server) <= max {
             return true;
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    crate::memory::used_memory() as u64 <= max
+    counted_memory(server) <= max
 }
 
 /// The longest [`wait_for_lazy_frees`] waits (Redis's 50 ms).

@@ -111,6 +111,12 @@ pub struct WriterStats {
 struct State {
     /// Appended bytes not yet handed to the writer thread.
     buf: Vec<u8>,
+    /// The last written buffer, emptied, which the writer thread puts in
+    /// place of the one it takes (see the write loop).
+    spare: Vec<u8>,
+    /// Capacity of the buffer the writer thread is writing, 0 between
+    /// batches.
+    in_flight: usize,
     /// End offset of everything appended (the file size once all is written).
     appended: u64,
     /// End offset of what is in the file.
@@ -151,9 +157,21 @@ struct Shared {
     /// True while the latest write or fsync failed: what
     /// [`AofWriter::is_failing`] reads without taking the lock.
     failing: std::sync::atomic::AtomicBool,
+    /// Bytes the writer's buffers hold allocated (the pending buffer, the
+    /// spare and the batch being written), for
+    /// [`AofWriter::buffered_bytes`] without the lock.
+    buffered: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
+    /// Publishes the buffers' allocated bytes (call under the lock after
+    /// any of them changed).
+    fn note_buffered(&self, st: &State) {
+        let bytes = st.buf.capacity() + st.spare.capacity() + st.in_flight;
+        self.buffered
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Whether `end` is durable under the policy.
     fn is_durable(&self, st: &State, end: u64) -> bool {
         match self.policy {
@@ -251,6 +269,8 @@ impl AofWriter {
             policy,
             state: Mutex::new(State {
                 buf: Vec::new(),
+                spare: Vec::new(),
+                in_flight: 0,
                 appended: len,
                 written: len,
                 synced: len,
@@ -267,6 +287,7 @@ impl AofWriter {
             syncer: Condvar::new(),
             sync_file: file.try_clone()?,
             failing: std::sync::atomic::AtomicBool::new(false),
+            buffered: std::sync::atomic::AtomicUsize::new(0),
         });
         let mut writer = AofWriter {
             shared: Arc::clone(&shared),
@@ -327,6 +348,7 @@ impl AofWriter {
         let before = st.buf.len();
         encode(&mut st.buf);
         st.appended += (st.buf.len() - before) as u64;
+        self.shared.note_buffered(&st);
         let ticket = Ticket(st.appended);
         drop(st);
         // A non-empty buffer means the writer thread was already woken (or
@@ -407,6 +429,15 @@ impl AofWriter {
             self.shared.progress.wait(st);
         }
         Ok(target)
+    }
+
+    /// Bytes allocated for appended records not yet written, and for the
+    /// buffers kept for reuse: memory Redis leaves out of `maxmemory`
+    /// (its AOF buffer is "not counted for evict"). Lock-free.
+    pub fn buffered_bytes(&self) -> usize {
+        self.shared
+            .buffered
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The file size in bytes once everything appended is written

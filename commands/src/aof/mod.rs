@@ -206,6 +206,18 @@ impl Aof {
     pub fn writer(&self) -> Option<Arc<AofWriter>> {
         self.state.lock().writer.clone()
     }
+
+    /// Bytes the current writer's buffers hold ([`AofWriter::buffered_bytes`]):
+    /// what `maxmemory` leaves out, as Redis 7's
+    /// `freeMemoryGetNotCountedMemory` leaves out its AOF buffer. 0 when
+    /// the AOF is off.
+    pub fn buffered_bytes(&self) -> usize {
+        self.state
+            .lock()
+            .writer
+            .as_ref()
+            .map_or(0, |w| w.buffered_bytes())
+    }
 }
 
 /// `appenddirname` (relative to the working directory, which is `dir`

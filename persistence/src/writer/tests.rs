@@ -188,6 +188,35 @@ fn writer_flush_writes_everything_without_an_fsync() {
 }
 
 #[test]
+fn writer_reports_its_buffers_and_keeps_only_a_modest_spare() {
+    let file = TempFile::new("buffered");
+    let writer = AofWriter::open(&file.0, FsyncPolicy::No).expect("open");
+    assert_eq!(writer.buffered_bytes(), 0);
+    let big = |mb: usize| {
+        let mut out = Vec::new();
+        encode(
+            &[b"SET".to_vec(), b"k".to_vec(), vec![b'x'; mb << 20]],
+            &mut out,
+        );
+        out
+    };
+    // Pending, in flight or kept as the spare once written: counted.
+    writer.append_with(|buf| buf.extend_from_slice(&big(1)));
+    assert!(writer.buffered_bytes() >= 1 << 20);
+    writer.flush().expect("flush");
+    assert!(writer.buffered_bytes() >= 1 << 20, "the spare is counted");
+    // A buffer past 8 MiB is freed once written, not kept.
+    writer.append_with(|buf| buf.extend_from_slice(&big(16)));
+    writer.flush().expect("flush");
+    assert!(
+        writer.buffered_bytes() < 8 << 20,
+        "{}",
+        writer.buffered_bytes()
+    );
+    drop(writer);
+}
+
+#[test]
 fn writer_drop_leaves_clean_file_and_reopen_continues() {
     let file = TempFile::new("drop");
     let writer = AofWriter::open(&file.0, FsyncPolicy::No).expect("open");

@@ -17,11 +17,6 @@ pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
     // Whether the file may hold part of a failed write past `written`; it
     // is cut back before anything else is written so no half record stays.
     let mut dirty_tail = false;
-    // The last written buffer, emptied, put back in place of the one taken:
-    // appenders then fill a buffer that already has the room a batch
-    // needs, rather than growing an empty one by doubling (each step a
-    // copy under the lock every appender waits on).
-    let mut spare: Vec<u8> = Vec::new();
     loop {
         let (data, start) = {
             let mut st = shared.state.lock();
@@ -38,10 +33,15 @@ pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
                 }
             }
             st.flush_requested = false;
-            (
-                std::mem::replace(&mut st.buf, std::mem::take(&mut spare)),
-                st.written,
-            )
+            // The last written buffer, emptied, goes in place of the one
+            // taken: appenders then fill a buffer that already has the room
+            // a batch needs, rather than growing an empty one by doubling
+            // (each step a copy under the lock every appender waits on).
+            let spare = std::mem::take(&mut st.spare);
+            let data = std::mem::replace(&mut st.buf, spare);
+            st.in_flight = data.capacity();
+            shared.note_buffered(&st);
+            (data, st.written)
         };
         let end = start + data.len() as u64;
         match write_batch(&mut file, &data, start, &mut dirty_tail) {
@@ -53,11 +53,14 @@ pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
                 st.write_error = None;
                 shared.note_status(&st);
                 shared.wake_waiters(&mut st);
-                drop(st);
                 if data.capacity() <= SPARE_MAX {
-                    spare = data;
-                    spare.clear();
+                    let mut data = data;
+                    data.clear();
+                    st.spare = data;
                 }
+                st.in_flight = 0;
+                shared.note_buffered(&st);
+                drop(st);
                 if shared.policy == FsyncPolicy::Always {
                     // An fsync error is recorded (and given to the waiters) by
                     // sync_written; the next batch's fsync covers these bytes again.
@@ -73,6 +76,8 @@ pub(super) fn write_loop(shared: &Shared, mut file: File, name: &str) {
                 let mut data = data;
                 data.extend_from_slice(&st.buf);
                 st.buf = data;
+                st.in_flight = 0;
+                shared.note_buffered(&st);
                 st.stats.errors += 1;
                 st.write_error = Some(msg.clone());
                 shared.note_status(&st);

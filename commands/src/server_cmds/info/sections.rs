@@ -102,6 +102,10 @@ pub(super) fn memory_section(out: &mut Info, server: &Server) {
         rss as f64 / used as f64
     };
     out.field("mem_fragmentation_ratio", format!("{fragmentation:.2}"));
+    // The AOF writer's buffers: what maxmemory leaves out, as Redis 7.
+    let aof_buffer = server.aof.buffered_bytes();
+    out.field("mem_not_counted_for_evict", aof_buffer);
+    out.field("mem_aof_buffer", aof_buffer);
     out.field("mem_allocator", "mimalloc");
     out.field(
         "lazyfree_pending_objects",
