@@ -156,6 +156,19 @@ impl TestServer {
         false
     }
 
+    /// True when a server other than this child answers PING on its port.
+    fn port_answered_by_another(&self) -> bool {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut buf = [0u8; 7];
+        s.write_all(b"PING\r\n").is_ok()
+            && s.read_exact(&mut buf).is_ok()
+            && &buf == b"+PONG\r\n"
+            && !self.answers_as_own(&mut s)
+    }
+
     /// True when the server on `stream` reports this child's process id
     /// (`INFO server` `process_id`).
     fn answers_as_own(&self, stream: &mut TcpStream) -> bool {
@@ -327,10 +340,14 @@ impl TestServer {
             if self.ready_within(Duration::from_secs(30), Duration::from_millis(5)) {
                 return Ok(());
             }
+            // Another test's server answering on the port means this one
+            // lost the race for it, whether or not it has logged so yet.
+            let taken =
+                matches!(self.child.try_wait(), Ok(None)) && self.port_answered_by_another();
             self.kill9();
             let status = self.child.wait().ok();
             let output = self.log_text().get(from..).unwrap_or_default().to_string();
-            if !output.contains("already in use") {
+            if !taken && !output.contains("already in use") {
                 return Err(StartFailure {
                     code: status.and_then(|s| s.code()),
                     output,
