@@ -5,8 +5,9 @@
 //! Used memory is [`crate::memory::used_memory`] (the counting allocator),
 //! which counts sessions and their frames once however many histories share
 //! a buffer, less the AOF writer's buffers (Redis 7's
-//! `mem_not_counted_for_evict`). Before each command from a client (not inside `EXEC` or a
-//! script, which Redis does not check either), when `maxmemory` is set and
+//! `mem_not_counted_for_evict`). Before each command from a client (not
+//! inside `EXEC` or a script, which Redis does not check either), when
+//! `maxmemory` is set and
 //! exceeded, keys are evicted until the estimated freed bytes cover the
 //! excess: each round samples `maxmemory-samples` keys per database and
 //! evicts the best candidate: longest idle for the LRU policies; lowest
@@ -45,16 +46,25 @@ const KEY_OVERHEAD: usize = 64;
 /// when `maxmemory` is 0.
 pub fn over_limit(server: &Server) -> bool {
     let max = server.config.maxmemory.load(Relaxed);
-    max != 0 && counted_memory(server) > max
+    max != 0 && over(server, max)
 }
 
-/// Used memory as `maxmemory` counts it: [`crate::memory::used_memory`]
-/// less the AOF writer's buffers, as Redis 7 leaves its AOF buffer out
-/// (`mem_not_counted_for_evict`): evicting keys cannot shrink them, and a
-/// burst of appends would otherwise evict keys that did nothing.
-fn counted_memory(server: &Server) -> u64 {
+/// True when used memory as `maxmemory` counts it exceeds `max`:
+/// [`crate::memory::used_memory`] less the AOF writer's buffers, as Redis 7
+/// leaves its AOF buffer out (`mem_not_counted_for_evict`): evicting keys
+/// cannot shrink them, and a burst of appends would otherwise evict keys
+/// that did nothing. The buffers (behind the AOF's lock) are read only
+/// when the allocator's count alone is over.
+fn over(server: &Server, max: u64) -> bool {
+    let used = crate::memory::used_memory() as u64;
+    used > max && used.saturating_sub(server.aof.buffered_bytes() as u64) > max
+}
+
+/// How far used memory as [`over`] counts it exceeds `max`, in bytes.
+fn excess(server: &Server, max: u64) -> u64 {
     let used = crate::memory::used_memory() as u64;
     used.saturating_sub(server.aof.buffered_bytes() as u64)
+        .saturating_sub(max)
 }
 
 /// The check `dispatch` runs before a client's command (after ACL, before
@@ -65,7 +75,7 @@ fn counted_memory(server: &Server) -> u64 {
 /// command (that transaction is discarded, as Redis 7.0).
 pub fn refusal(ctx: &mut Ctx, spec: &CommandSpec, argv: &[Bytes]) -> Option<String> {
     let max = ctx.server.config.maxmemory.load(Relaxed);
-    if max == 0 || counted_memory(ctx.server) <= max {
+    if max == 0 || !over(ctx.server, max) {
         return None;
     }
     if ctx.client.aof_loader || ctx.client.in_script || ctx.server.keyspace.in_exclusive() {
@@ -119,11 +129,11 @@ pub fn perform_evictions(server: &Server, max: u64, now_ms: i64) -> bool {
     };
     let samples = server.config.get_i64("maxmemory-samples").max(1) as usize;
     let started = Instant::now();
-    let to_free = counted_memory(server).saturating_sub(max);
+    let to_free = excess(server, max);
     let mut freed: u64 = 0;
     let mut next_db = 0usize;
     while freed < to_free {
-        if counted_memory(server) <= max {
+        if !over(server, max) {
             return true;
         }
         let Some((db, key)) = pick(server, policy, samples, now_ms, &mut next_db) else {
@@ -153,12 +163,12 @@ pub fn perform_evictions(server: &Server, max: u64, now_ms: i64) -> bool {
 fn wait_for_lazy_frees(server: &Server, max: u64) -> bool {
     let started = Instant::now();
     while crate::keyspace::lazyfree_pending() > 0 && started.elapsed() < LAZYFREE_WAIT {
-        if counted_memory(server) <= max {
+        if !over(server, max) {
             return true;
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    counted_memory(server) <= max
+    !over(server, max)
 }
 
 /// The longest [`wait_for_lazy_frees`] waits (Redis's 50 ms).
