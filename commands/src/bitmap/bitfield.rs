@@ -279,7 +279,7 @@ fn run(ctx: &mut Ctx, args: &mut Parse, read_only: bool) -> Result<Reply> {
                 .collect()
         };
         let replies = read_with(&mut db, &key, ctx.now_ms, |e| {
-            string_of(&e.value).map(read_all)
+            string_of(&e.value).map(|s| read_all(s))
         });
         return Ok(Reply::Array(match replies.transpose()? {
             Some(replies) => replies,

@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
-use crate::keys::read_with;
+use crate::keys::{read_with, string_of};
 use crate::keyspace::{StringForm, StringValue, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
@@ -74,10 +74,7 @@ pub fn bitop(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let mut sources = Vec::with_capacity(keys.len());
     for key in &keys {
         // Shared with the keyspace (no copy).
-        let value = read_with(&mut db, key, ctx.now_ms, |e| match &e.value {
-            Value::String(s) => Ok(s.clone()),
-            _ => Err(CommandError::wrong_type()),
-        });
+        let value = read_with(&mut db, key, ctx.now_ms, |e| string_of(&e.value).cloned());
         sources.push(value.transpose()?.unwrap_or_default());
     }
     let result = combine(op, &sources);

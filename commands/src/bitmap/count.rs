@@ -21,7 +21,10 @@ fn with_string<R>(
     key: &[u8],
     f: impl FnOnce(&[u8]) -> Result<R>,
 ) -> Result<Option<R>> {
-    read_with(&mut ctx.db(), key, ctx.now_ms, |e| f(string_of(&e.value)?)).transpose()
+    read_with(&mut ctx.db(), key, ctx.now_ms, |e| {
+        f(&string_of(&e.value)?[..])
+    })
+    .transpose()
 }
 
 fn int_arg(raw: &Bytes) -> Result<i64> {

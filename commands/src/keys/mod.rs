@@ -13,7 +13,7 @@ mod rename;
 mod scan;
 
 use crate::error::{CommandError, Result};
-use crate::keyspace::{Db, Entry, Value};
+use crate::keyspace::{Db, Entry, StringValue, Value};
 use crate::parse::parse_i64;
 use crate::table::{CommandSpec, KeySpecDef};
 
@@ -52,8 +52,9 @@ fn count_lookup(db: &mut Db, hit: bool) {
     }
 }
 
-/// The bytes of a string value. Error: WRONGTYPE for any other type.
-pub(crate) fn string_of(value: &Value) -> Result<&[u8]> {
+/// The string of a string value (its bytes through `Deref`; cloned to
+/// share it, `to_bytes` for a reply). Error: WRONGTYPE for any other type.
+pub(crate) fn string_of(value: &Value) -> Result<&StringValue> {
     match value {
         Value::String(s) => Ok(s),
         _ => Err(CommandError::wrong_type()),

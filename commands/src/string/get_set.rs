@@ -13,7 +13,7 @@ use bytes::Bytes;
 use super::expiry::{Expiry, OptionsFor, expire_deadline, parse_options};
 use crate::ctx::Ctx;
 use crate::error::{CommandError, Result};
-use crate::keys::read_with;
+use crate::keys::{read_with, string_of};
 use crate::keyspace::{Db, StringValue, Value};
 use crate::parse::Parse;
 use crate::reply::Reply;
@@ -81,9 +81,8 @@ pub(super) fn store_argv<'a>(
 /// counting a keyspace hit or miss. Error: WRONGTYPE when the key holds
 /// another type.
 pub(super) fn read_string(db: &mut Db, key: &[u8], now_ms: i64) -> Result<Option<Bytes>> {
-    read_with(db, key, now_ms, |entry| match &entry.value {
-        Value::String(s) => Ok(s.to_bytes()),
-        _ => Err(CommandError::wrong_type()),
+    read_with(db, key, now_ms, |entry| {
+        string_of(&entry.value).map(StringValue::to_bytes)
     })
     .transpose()
 }
@@ -264,9 +263,8 @@ pub fn mget(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let values = keys
         .iter()
         .map(|key| {
-            let value = read_with(&mut db, key, ctx.now_ms, |e| match &e.value {
-                Value::String(s) => Some(s.to_bytes()),
-                _ => None,
+            let value = read_with(&mut db, key, ctx.now_ms, |e| {
+                string_of(&e.value).ok().map(StringValue::to_bytes)
             });
             Reply::bulk_or_null(value.flatten())
         })

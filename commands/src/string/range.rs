@@ -61,7 +61,7 @@ pub fn strlen(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     let key = args.next_bytes()?;
     args.finish()?;
     let len = read_with(&mut ctx.db(), &key, ctx.now_ms, |e| {
-        string_of(&e.value).map(<[u8]>::len)
+        string_of(&e.value).map(|s| s.len())
     })
     .transpose()?;
     Ok(Reply::Integer(len.unwrap_or(0) as i64))
