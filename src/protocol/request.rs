@@ -143,6 +143,18 @@ impl RequestDecoder {
         Ok(Some(std::mem::take(&mut self.args)))
     }
 
+    /// The most bytes the connection's next read should take, as Redis's
+    /// `readQueryFromClient` sizes its reads: `chunk` (Redis: 16 KiB), or,
+    /// while an argument of at least 32 KiB is half received, the rest of
+    /// it, so a big value arrives in one read. `buffered` is the read
+    /// buffer's length.
+    pub fn read_len(&self, buffered: usize, chunk: usize) -> usize {
+        match self.bulk_len {
+            Some(len) if len >= BIG_ARG => (len + 2).saturating_sub(buffered).max(chunk),
+            _ => chunk,
+        }
+    }
+
     /// Reads `*<count>\r\n`. Returns the count (0 for an empty or negative
     /// multibulk), or `None` when the line is not complete yet.
     fn multibulk_header(
@@ -480,5 +492,23 @@ mod tests {
         let (reqs, res, left) = decode_all(&input);
         assert_eq!((res, left), (Ok(()), 0));
         assert_eq!(reqs[0][1].as_ref(), payload.as_slice());
+    }
+
+    #[test]
+    fn reads_are_chunks_except_for_the_rest_of_a_big_argument() {
+        let limits = Limits {
+            max_bulk_len: 1 << 30,
+            authenticated: true,
+        };
+        let mut decoder = RequestDecoder::default();
+        let mut buf = BytesMut::from(&b"*2\r\n$3\r\nSET\r\n$10\r\nabc"[..]);
+        assert_eq!(decoder.next(&mut buf, &limits), Ok(None));
+        assert_eq!(decoder.read_len(buf.len(), 16), 16, "a small argument");
+        let big = 100_000;
+        let mut buf = BytesMut::from(format!("*2\r\n$3\r\nSET\r\n${big}\r\nabc").as_bytes());
+        let mut decoder = RequestDecoder::default();
+        assert_eq!(decoder.next(&mut buf, &limits), Ok(None));
+        assert_eq!(buf.len(), 3, "the header lines were taken off");
+        assert_eq!(decoder.read_len(buf.len(), 16), big + 2 - 3);
     }
 }
