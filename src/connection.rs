@@ -20,7 +20,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use commands::client::{Client, Outgoing};
 use commands::ctx::CommandClock;
 use commands::{Ctx, Reply, Server, aof, dispatch};
@@ -179,13 +179,15 @@ impl Connection {
                 .decoder
                 .read_len(self.input.len(), READ_MAX)
                 .min(self.input.capacity() - self.input.len());
-            let mut reader = (&mut self.stream).take(limit as u64);
+            // `BufMut::limit` caps the free space the read sees (tokio's
+            // `AsyncReadExt::take` did too, at 100 instructions a read).
+            let mut free_space = (&mut self.input).limit(limit);
             // Biased, the read first: under load the read is ready at once
             // and the channel is not polled (a kill or shutdown is still
             // seen: the checks above run after every batch).
             tokio::select! {
                 biased;
-                read = reader.read_buf(&mut self.input) => {
+                read = self.stream.read_buf(&mut free_space) => {
                     let n = read?;
                     if n == 0 {
                         return Ok(());
