@@ -39,7 +39,7 @@ const READ_CHUNK: usize = 16 * 1024;
 /// The most one read takes, unless the rest of a big argument is due (see
 /// `RequestDecoder::read_len`). Redis reads 16 KiB a turn; 64 KiB, with a
 /// yield between reads, measured best here (redis-benchmark MSET `-d 1024
-/// -P 16`: rate 1.2x and p50 0.9x of 16 KiB reads).
+/// -P 16`: 1.5x the rate of 16 KiB reads, at about Redis's p50).
 const READ_MAX: usize = 64 * 1024;
 
 /// Buffers grown past this by one big request or reply are replaced by
