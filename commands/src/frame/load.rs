@@ -271,16 +271,26 @@ fn install(
             .map(|(name, table)| super::snapshot::restore_argv(&target.id, name, table))
             .collect::<Result<Vec<_>>>()?,
     };
+    // So are the replies (counting bytes may walk rows), as the commit
+    // holds the database lock.
+    let replies: Vec<Reply> = tables
+        .iter()
+        .map(|(name, table)| reply_map(name, table.frame()))
+        .collect();
     let session = &target.session;
     let mut old_slots = Vec::new();
-    let replies = target.commit(|db| {
+    target.commit(|db| {
         let mut map = session.tables.lock();
         if !replace && let Some((name, _)) = tables.iter().find(|(n, _)| map.contains_key(n)) {
             return Err(exists(name));
         }
-        let mut replies = Vec::with_capacity(tables.len());
         for (name, table) in tables {
-            replies.push(reply_map(&name, table.frame()));
+            tracing::info!(
+                table = name,
+                rows = table.frame().height(),
+                columns = table.frame().width(),
+                "frame loaded"
+            );
             session.remember(&name, &table);
             old_slots.extend(map.insert(name, Arc::new(Mutex::new(table))));
         }
@@ -289,7 +299,7 @@ fn install(
             Some(argv) => db.log(target.now_ms, argv),
             None => restores.iter().for_each(|r| db.log(target.now_ms, r)),
         }
-        Ok(replies)
+        Ok(())
     })?;
     drop(old_slots);
     Ok(replies)
@@ -297,12 +307,6 @@ fn install(
 
 /// The `FRAME.LOAD` reply for one table.
 fn reply_map(name: &str, frame: &DataFrame) -> Reply {
-    tracing::info!(
-        table = name,
-        rows = frame.height(),
-        columns = frame.width(),
-        "frame loaded"
-    );
     Reply::map_of(vec![
         ("table", Reply::text(name.to_string())),
         ("version", Reply::Integer(0)),

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 use persistence::snapshot::{ColumnKey, column_key};
 use polars::prelude::{Column, DataFrame};
+use rayon::prelude::*;
 
 /// Columns already counted, by their storage identity (the buffers of each
 /// chunk, as the AOF's snapshot codec identifies shared columns).
@@ -35,9 +36,12 @@ impl SeenBuffers {
     }
 }
 
-/// Bytes of a single frame (what `FRAME.LOAD` and `FRAME.SUMMARY` report).
+/// Bytes of a single frame (what `FRAME.LOAD` and `FRAME.SUMMARY` report),
+/// one column per task on rayon's pool: a string column whose byte count
+/// Polars has not cached yet (one a filter made, say) is counted row by
+/// row. Call it from the blocking pool, not from an async worker.
 pub fn frame_bytes(frame: &DataFrame) -> usize {
-    frame.columns().iter().map(column_bytes).sum()
+    frame.columns().par_iter().map(column_bytes).sum()
 }
 
 /// Polars' `estimated_size` of a column (values, offsets, validity), less

@@ -49,19 +49,15 @@ pub struct Session {
     /// Tables by name. Each table has its own lock so that work on one
     /// table does not wait for another.
     pub tables: Mutex<BTreeMap<String, Arc<Mutex<Table>>>>,
-    /// Each table as of its last committed change, with its version count
-    /// and bytes: for readers that must not wait while an op holds the
+    /// Each table as of its last committed change (a cheap clone: versions
+    /// share buffers): for readers that must not wait while an op holds the
     /// table's lock (`MEMORY USAGE`, `INFO sessions`, `COPY`, the AOF
     /// rewrite's snapshot, all under the database lock). Changed only under
     /// the database lock, together with the AOF record of the change, so it
-    /// always matches what the AOF says.
-    published: Mutex<HashMap<String, Published>>,
-}
-
-/// A table's committed state (a cheap clone: versions share buffers).
-struct Published {
-    footprint: Footprint,
-    table: Table,
+    /// always matches what the AOF says. Its bytes are counted when a
+    /// reader asks, not at the commit: counting a filtered string column
+    /// walks every row (Polars caches the sum in the column afterwards).
+    published: Mutex<HashMap<String, Table>>,
 }
 
 /// How much a table (or a whole session) holds.
@@ -111,16 +107,13 @@ impl Session {
         let mut total = Footprint::default();
         for (name, table) in &tables {
             let part = match table.try_lock() {
-                Some(table) => Footprint {
-                    versions: table.len(),
-                    memory_bytes: table.versions().map(|v| seen.add_frame(&v.frame)).sum(),
-                },
-                None => self
-                    .published
-                    .lock()
-                    .get(name)
-                    .map(|p| p.footprint)
-                    .unwrap_or_default(),
+                Some(table) => table_footprint(&table, &mut seen),
+                None => {
+                    // Cloned out so that the count does not hold the map's
+                    // lock, which a commit takes under the database lock.
+                    let published = self.published.lock().get(name).cloned();
+                    published.map_or_else(Footprint::default, |t| table_footprint(&t, &mut seen))
+                }
             };
             total.versions += part.versions;
             total.memory_bytes += part.memory_bytes;
@@ -132,16 +125,9 @@ impl Session {
     /// `published`); the caller holds the table's lock and, for a session
     /// in the keyspace, the database lock.
     pub fn remember(&self, name: &str, table: &Table) {
-        let mut seen = SeenBuffers::default();
-        let footprint = Footprint {
-            versions: table.len(),
-            memory_bytes: table.versions().map(|v| seen.add_frame(&v.frame)).sum(),
-        };
-        let published = Published {
-            footprint,
-            table: table.clone(),
-        };
-        self.published.lock().insert(name.to_string(), published);
+        self.published
+            .lock()
+            .insert(name.to_string(), table.clone());
     }
 
     /// Forgets a dropped table's published state.
@@ -156,7 +142,7 @@ impl Session {
             .published
             .lock()
             .iter()
-            .map(|(name, p)| (name.clone(), p.table.clone()))
+            .map(|(name, table)| (name.clone(), table.clone()))
             .collect();
         tables.sort_by(|a, b| a.0.cmp(&b.0));
         tables
@@ -207,6 +193,16 @@ impl Session {
         }
         *copy.tables.lock() = copied;
         copy
+    }
+}
+
+/// Versions and bytes of `table`, counting only the columns that `seen` has
+/// not counted before (shared buffers count once across versions and
+/// tables).
+fn table_footprint(table: &Table, seen: &mut SeenBuffers) -> Footprint {
+    Footprint {
+        versions: table.len(),
+        memory_bytes: table.versions().map(|v| seen.add_frame(&v.frame)).sum(),
     }
 }
 
