@@ -1,7 +1,8 @@
 //! The background task (Redis's `serverCron`, the parts framekv needs):
 //! `hz` times a second it reclaims expired keys nobody reads (active expiry),
 //! closes clients idle longer than `timeout`, samples `used_memory` for its
-//! peak, and starts an automatic AOF rewrite when the file has grown enough.
+//! peak, returns freed memory to the system ([`commands::memory::purge_freed`])
+//! and starts an automatic AOF rewrite when the file has grown enough.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,7 +41,11 @@ pub async fn run(server: Arc<Server>) {
         let expiring = server.clone();
         // The cycle takes database locks in short chunks; it runs on the
         // blocking pool so it never occupies an async worker for its budget.
-        let cycle = tokio::task::spawn_blocking(move || expire_cycle(&expiring, budget)).await;
+        let cycle = tokio::task::spawn_blocking(move || {
+            commands::memory::purge_freed(false);
+            expire_cycle(&expiring, budget)
+        })
+        .await;
         backlog = match cycle {
             Ok(Cycle { removed, more }) => {
                 if removed > 0 {
@@ -53,6 +58,7 @@ pub async fn run(server: Arc<Server>) {
         close_idle_clients(&server);
         // Reading the figure records the peak (Redis samples it in its cron).
         commands::memory::used_memory();
+        commands::memory::purge_freed(false);
         if commands::aof::rewrite::auto_rewrite_due(&server) {
             tracing::info!("Starting a scheduled or automatic AOF rewrite");
             if let Err(e) = commands::aof::rewrite::start(&server) {

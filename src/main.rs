@@ -42,7 +42,6 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    commands::memory::tune_allocator();
     let cli = Cli::parse();
     let (config_file, overrides) = match cli.args.split_first() {
         Some((first, rest)) if !first.starts_with("--") => (Some(PathBuf::from(first)), rest),

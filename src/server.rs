@@ -65,6 +65,9 @@ pub async fn run(server: Arc<Server>) -> std::io::Result<()> {
     for (listener, tls) in listeners {
         accepting.push(tokio::spawn(accept_loop(server.clone(), listener, tls)));
     }
+    // What start-up freed on this thread (which then only waits for the
+    // shutdown signal) would otherwise stay resident.
+    commands::memory::purge_freed(true);
     tracing::info!(
         port = server.tcp_port.load(Ordering::Relaxed),
         "Ready to accept connections"

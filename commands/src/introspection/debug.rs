@@ -145,10 +145,12 @@ fn memory_malloc_stats(ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     })
 }
 
-/// `MEMORY PURGE` — nothing to do: mimalloc hands unused pages back to the
-/// system on its own, shortly after they empty. Reply: `+OK`.
+/// `MEMORY PURGE` — returns the freed pages that mimalloc still holds to
+/// the system now ([`crate::memory::purge_freed`], forced), as Redis asks
+/// jemalloc to purge its dirty pages. Reply: `+OK`.
 fn memory_purge(_ctx: &mut Ctx, args: &mut Parse) -> Result<Reply> {
     args.finish()?;
+    crate::memory::purge_freed(true);
     Ok(Reply::ok())
 }
 
