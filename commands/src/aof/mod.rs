@@ -239,16 +239,18 @@ pub fn policy(server: &Server) -> FsyncPolicy {
 /// Loads the AOF (when `appendonly yes`) and starts logging. Runs on a
 /// plain thread at start while clients get `-LOADING`. Errors: the
 /// loader's (naming file and offset) or an I/O error opening the files;
-/// the caller refuses to start, as Redis does.
+/// the caller refuses to start, as Redis does. Clients keep getting
+/// `-LOADING` after an error: the process is about to exit, and a client
+/// served in between would take the refused start for a ready server.
 pub fn load_and_start(server: &Arc<Server>) -> Result<(), String> {
     let status = &server.aof.status;
     status
         .loading_start_unix
         .store(crate::keyspace::now_ms() / 1000, Ordering::Relaxed);
     status.loading.store(true, Ordering::Release);
-    let result = load_then_open(server);
+    load_then_open(server)?;
     status.loading.store(false, Ordering::Release);
-    result
+    Ok(())
 }
 
 fn load_then_open(server: &Arc<Server>) -> Result<(), String> {
