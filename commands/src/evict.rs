@@ -7,9 +7,8 @@
 //! a buffer, less the AOF writer's buffers (Redis 7's
 //! `mem_not_counted_for_evict`). Before each command from a client (not
 //! inside `EXEC` or a script, which Redis does not check either), when
-//! `maxmemory` is set and
-//! exceeded, keys are evicted until the estimated freed bytes cover the
-//! excess: each round samples `maxmemory-samples` keys per database and
+//! `maxmemory` is set and exceeded, keys are evicted until the estimated
+//! freed bytes cover the excess: each round samples `maxmemory-samples` keys per database and
 //! evicts the best candidate: longest idle for the LRU policies; lowest
 //! access counter for the LFU ones (Redis 7.0's logarithmic counter, decayed
 //! by `lfu-decay-time`, see [`crate::keyspace::lfu`]; scored `255 - counter`
@@ -56,8 +55,7 @@ pub fn over_limit(server: &Server) -> bool {
 /// that did nothing. The buffers (behind the AOF's lock) are read only
 /// when the allocator's count alone is over.
 fn over(server: &Server, max: u64) -> bool {
-    let used = crate::memory::used_memory() as u64;
-    used > max && used.saturating_sub(server.aof.buffered_bytes() as u64) > max
+    crate::memory::used_memory() as u64 > max && excess(server, max) > 0
 }
 
 /// How far used memory as [`over`] counts it exceeds `max`, in bytes.
